@@ -1,0 +1,249 @@
+//! Building and running the server: the one place that wires configuration, storage,
+//! keys, policies and routes together. `trohet serve` and the tests both go through here.
+
+use crate::admin::Admin;
+use crate::authz::Policies;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::crypto::MasterKey;
+use crate::db::{self, Backend, Db};
+use crate::identity::password::PasswordHasher;
+use crate::oidc::jws::SigningAlg;
+use crate::oidc::keys::{self, KeyStore};
+use crate::ops::{self, Metrics};
+use crate::{identity, oidc, web};
+use anyhow::Context;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::StatusCode;
+use axum::routing::get;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+const MAX_BODY_BYTES: usize = 64 * 1024;
+/// How often an instance re-reads signing keys (picking up a sibling's rotation) and
+/// deletes expired codes, requests, tokens and sessions.
+const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Everything a request handler may need, shared by all of them.
+pub struct AppState {
+    pub db: Db,
+    pub config: Config,
+    /// The issuer URL without a trailing slash.
+    pub issuer: String,
+    /// Whether cookies get `Secure` and responses HSTS.
+    pub https: bool,
+    pub clock: Clock,
+    pub keys: KeyStore,
+    pub policies: Arc<Policies>,
+    pub hasher: PasswordHasher,
+    pub metrics: Metrics,
+    pub csrf_key: [u8; 32],
+    pub pairwise_key: [u8; 32],
+    pub discovery_json: bytes::Bytes,
+    /// Access tokens use a fast signature: resource servers verify them on every call.
+    pub access_token_alg: SigningAlg,
+    master: MasterKey,
+}
+
+pub struct App {
+    listener: TcpListener,
+    state: Arc<AppState>,
+}
+
+impl App {
+    pub async fn build(config: Config) -> anyhow::Result<App> {
+        Self::build_with_clock(config, Clock::system()).await
+    }
+
+    pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<App> {
+        let policies = Arc::new(Policies::load(&config.policies.dir)?);
+        let db = open_database(&config).await?;
+        let master = load_master_key(&config)?;
+        let listener = TcpListener::bind(config.server.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+        let address = listener.local_addr()?;
+        let issuer = issuer_url(config.server.issuer.as_deref(), address)?;
+        let ring = keys::load(&db, &master, clock.now(), key_retention_secs(&config)).await?;
+        let state = AppState {
+            https: issuer.starts_with("https://"),
+            discovery_json: oidc::discovery::document(&issuer).context("invalid issuer URL")?,
+            issuer,
+            keys: KeyStore::new(ring),
+            hasher: PasswordHasher::new(config.security.max_concurrent_password_hashes),
+            metrics: Metrics::new(),
+            csrf_key: master.derive("csrf"),
+            pairwise_key: master.derive("pairwise-subject"),
+            access_token_alg: SigningAlg::EdDsa,
+            policies,
+            db,
+            config,
+            clock,
+            master,
+        };
+        Ok(App { listener, state: Arc::new(state) })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.state.issuer
+    }
+
+    pub fn admin(&self) -> Admin {
+        let s = &self.state;
+        Admin::new(s.db.clone(), s.policies.clone(), s.hasher.clone(), s.clock.clone())
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let maintenance = tokio::spawn(maintain(self.state.clone()));
+        let router = router(self.state.clone());
+        tracing::info!(issuer = %self.state.issuer, "trohet is listening");
+        let served = axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await;
+        maintenance.abort();
+        self.state.db.close().await;
+        served.context("server error")
+    }
+}
+
+fn router(state: Arc<AppState>) -> Router {
+    let timeout = Duration::from_secs(state.config.server.request_timeout_secs);
+    let mut router = Router::new()
+        .merge(oidc::router(state.config.server.demo))
+        .merge(ops::router())
+        .route("/account", get(identity::routes::account))
+        .route("/static/style.css", get(web::page::stylesheet))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track_requests))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found") });
+    for layer in web::headers::layers(state.https) {
+        router = router.layer(layer);
+    }
+    router
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::new())
+        .with_state(state)
+}
+
+/// Logs the route template, never the query string: it carries codes, tokens and emails.
+fn request_span(request: &Request) -> tracing::Span {
+    let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str).unwrap_or("unmatched");
+    tracing::info_span!("request", method = %request.method(), route)
+}
+
+async fn maintain(state: Arc<AppState>) {
+    let mut ticker = tokio::time::interval(MAINTENANCE_INTERVAL);
+    ticker.tick().await;
+    loop {
+        ticker.tick().await;
+        let now = state.clock.now();
+        match keys::load(&state.db, &state.master, now, key_retention_secs(&state.config)).await {
+            Ok(ring) => state.keys.replace(ring),
+            Err(error) => tracing::error!(error = %web::error_chain(&error), "cannot reload signing keys"),
+        }
+        if let Err(error) = oidc::store::delete_expired(&state.db, now).await {
+            tracing::error!(error = %web::error_chain(&error), "cannot delete expired tokens");
+        }
+        if let Err(error) = identity::session::delete_expired(&state.db, &state.config.session, now).await {
+            tracing::error!(error = %web::error_chain(&error), "cannot delete expired sessions");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutting down");
+}
+
+/// A retired key must verify every token it signed until the last one expires.
+pub(crate) fn key_retention_secs(config: &Config) -> i64 {
+    config.tokens.access_token_ttl_secs.max(config.tokens.id_token_ttl_secs) + 60
+}
+
+fn issuer_url(configured: Option<&str>, address: std::net::SocketAddr) -> anyhow::Result<String> {
+    let issuer = match configured {
+        Some(issuer) => issuer.trim_end_matches('/').to_string(),
+        None => format!("http://{address}"),
+    };
+    let parsed = url::Url::parse(&issuer).with_context(|| format!("invalid issuer {issuer}"))?;
+    anyhow::ensure!(
+        matches!(parsed.scheme(), "http" | "https") && parsed.query().is_none() && parsed.fragment().is_none(),
+        "the issuer must be an http(s) URL without query or fragment: {issuer}"
+    );
+    Ok(issuer)
+}
+
+/// Connects to the configured database (creating the data directory for the embedded
+/// SQLite default) and applies migrations.
+pub(crate) async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let url = config.database_url();
+    if config.database.url.is_none() {
+        db::prepare_data_dir(&config.database.data_dir)?;
+    }
+    let backend = Backend::from_url(&url).ok_or(db::DbError::UnsupportedUrl)?;
+    let db = db::connect(&url, config.database.max_connections).await?;
+    db::migrate(&db, &url).await?;
+    tracing::debug!(?backend, "database ready");
+    Ok(db)
+}
+
+/// `TROHET_MASTER_KEY` if set; otherwise a key file in the data directory, created on
+/// first start (the embedded default).
+pub(crate) fn load_master_key(config: &Config) -> anyhow::Result<MasterKey> {
+    if let Some(secret) = &config.security.master_key {
+        return Ok(MasterKey::parse(secret.expose())?);
+    }
+    let dir = &config.database.data_dir;
+    db::prepare_data_dir(dir)?;
+    let (key, created) = MasterKey::load_or_create_file(dir)?;
+    let path = dir.join("master.key");
+    if created {
+        tracing::info!(path = %path.display(), "created a new master key file (mode 0600); back it up");
+    } else {
+        tracing::info!(path = %path.display(), "using the master key file; set TROHET_MASTER_KEY to keep it elsewhere");
+    }
+    Ok(key)
+}
+
+/// Opens what the CLI's administrative commands need, without starting a server.
+pub(crate) async fn open_admin(config: &Config) -> anyhow::Result<(Admin, Db)> {
+    let policies = Arc::new(Policies::load(&config.policies.dir)?);
+    let db = open_database(config).await?;
+    let hasher = PasswordHasher::new(config.security.max_concurrent_password_hashes);
+    Ok((Admin::new(db.clone(), policies, hasher, Clock::system()), db))
+}
+
+/// `trohet keys rotate`.
+pub(crate) async fn rotate_keys(config: &Config) -> anyhow::Result<Vec<String>> {
+    let db = open_database(config).await?;
+    let master = load_master_key(config)?;
+    let now = Clock::system().now();
+    keys::load(&db, &master, now, key_retention_secs(config)).await?;
+    Ok(keys::rotate(&db, &master, now).await?)
+}

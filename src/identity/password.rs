@@ -1,0 +1,97 @@
+//! Argon2id password hashing on blocking threads, with a bound on concurrent hashes so a
+//! burst of logins cannot exhaust memory (each hash holds 19 MiB).
+
+use super::IdentityError;
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// OWASP's minimum for Argon2id: m=19456 KiB, t=2, p=1.
+const MEMORY_KIB: u32 = 19_456;
+const ITERATIONS: u32 = 2;
+const PARALLELISM: u32 = 1;
+
+/// Verified when the email is unknown, so that an unknown address costs the same as a
+/// wrong password and response times do not reveal who has an account.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0L3w1m2rSbLFEPx5e7o5oQp0DzPZgQmJmVRuQtvJj7c";
+
+#[derive(Clone)]
+pub struct PasswordHasher {
+    permits: Arc<Semaphore>,
+}
+
+impl PasswordHasher {
+    pub fn new(max_concurrent: usize) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+        }
+    }
+
+    pub async fn hash(&self, password: &str) -> Result<String, IdentityError> {
+        let password = password.to_owned();
+        self.run_bounded(move || {
+            let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+            argon2()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|hash| hash.to_string())
+                .map_err(|_| IdentityError::Hashing)
+        })
+        .await?
+    }
+
+    /// Checks a password against a stored PHC string, or against a dummy when there is none.
+    pub async fn verify(&self, stored: Option<String>, password: &str) -> bool {
+        let password = password.to_owned();
+        let known = stored.is_some();
+        let outcome = self
+            .run_bounded(move || {
+                let phc = stored.as_deref().unwrap_or(DUMMY_HASH);
+                PasswordHash::new(phc)
+                    .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+                    .unwrap_or(false)
+            })
+            .await;
+        known && matches!(outcome, Ok(true))
+    }
+
+    async fn run_bounded<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, IdentityError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| IdentityError::Hashing)?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|_| IdentityError::Hashing)
+    }
+}
+
+fn argon2() -> Argon2<'static> {
+    // These constants are valid Argon2 parameters; Params::new only rejects out-of-range values.
+    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_hash_is_argon2id_with_the_required_cost_and_verifies() {
+        let hasher = PasswordHasher::new(1);
+        let hash = hasher.hash("correct horse battery").await.unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(hasher.verify(Some(hash.clone()), "correct horse battery").await);
+        assert!(!hasher.verify(Some(hash), "wrong horse battery").await);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_person_never_verifies_but_still_costs_a_hash() {
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+        assert!(!PasswordHasher::new(1).verify(None, "anything at all").await);
+    }
+}

@@ -1,0 +1,20 @@
+//! trohet: the identity and privacy core under a B2B customer portal.
+//!
+//! The library holds everything; `main.rs` only parses the command line. Tests build an
+//! [`App`] exactly as `trohet serve` does and talk HTTP to it.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod admin;
+mod app;
+pub mod authz;
+pub mod cli;
+pub mod clock;
+pub mod config;
+mod crypto;
+mod db;
+pub mod identity;
+pub mod oidc;
+mod ops;
+mod web;
+
+pub use app::App;

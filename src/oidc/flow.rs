@@ -1,0 +1,160 @@
+//! The browser side of the code flow: the authorization endpoint itself and the
+//! continuation that pages send the person back to after each step.
+
+use super::authorize::{self, AuthorizationRequest, Decision, Situation};
+use super::error::{ErrorCode, OAuthError};
+use super::store::{self, PendingRequest};
+use crate::app::AppState;
+use crate::crypto;
+use crate::identity::routes::current_session;
+use crate::identity::{session, store as identity_store};
+use crate::web::i18n::Locale;
+use crate::web::page::error_page;
+use crate::web::params::Params;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use std::sync::Arc;
+
+pub async fn authorize_get(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    match Params::parse(query.unwrap_or_default().as_bytes()) {
+        Ok(params) => start(&state, &headers, params).await,
+        Err(error) => error_page(StatusCode::BAD_REQUEST, Locale::choose(None, &headers), &error.to_string()),
+    }
+}
+
+/// OIDC Core §3.1.2.1: the authorization request may also arrive as a form post.
+pub async fn authorize_post(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    match Params::from_form(content_type, &body) {
+        Ok(params) => start(&state, &headers, params).await,
+        Err(error) => error_page(StatusCode::BAD_REQUEST, Locale::choose(None, &headers), &error.to_string()),
+    }
+}
+
+async fn start(state: &AppState, headers: &HeaderMap, params: Params) -> Response {
+    let locale = Locale::choose(params.get("ui_locales"), headers);
+    match authorize::validate(state, &params, locale).await {
+        Ok(request) => proceed(state, headers, request, None).await,
+        Err(response) => response,
+    }
+}
+
+/// `GET /authorize/continue?auth=ID`: where login, account choice and consent lead back to.
+pub async fn resume(State(state): State<Arc<AppState>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    match load_pending(&state, &headers, query.as_deref()).await {
+        Ok((pending, request)) => proceed(&state, &headers, request, Some(pending)).await,
+        Err(response) => response,
+    }
+}
+
+/// The pending request named by `auth` in a query string, or the page saying it expired.
+pub async fn load_pending(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Result<(PendingRequest, AuthorizationRequest), Response> {
+    let locale = Locale::choose(None, headers);
+    let id = Params::parse(query.unwrap_or_default().as_bytes())
+        .ok()
+        .and_then(|mut p| p.take("auth"));
+    find_pending(state, id.as_deref()).await.ok_or_else(|| {
+        error_page(StatusCode::BAD_REQUEST, locale, locale.text().request_expired)
+    })
+}
+
+pub async fn find_pending(state: &AppState, id: Option<&str>) -> Option<(PendingRequest, AuthorizationRequest)> {
+    let pending = store::find_request(&state.db, id?, state.clock.now()).await.ok()??;
+    let request = serde_json::from_str(&pending.params).ok()?;
+    Some((pending, request))
+}
+
+async fn proceed(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: AuthorizationRequest,
+    pending: Option<PendingRequest>,
+) -> Response {
+    match decide_and_act(state, headers, &request, pending).await {
+        Ok(response) => response,
+        Err(error) => authorize::redirect_error(state, &request.redirect_uri, request.state.as_deref(), &error),
+    }
+}
+
+async fn decide_and_act(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: &AuthorizationRequest,
+    pending: Option<PendingRequest>,
+) -> Result<Response, OAuthError> {
+    let now = state.clock.now();
+    let session = current_session(state, headers).await?;
+    let memberships = match &session {
+        Some(s) => identity_store::memberships_of(&state.db, &s.person_id).await?,
+        None => Vec::new(),
+    };
+    let active = session.as_ref().and_then(|s| s.active_customer_account_id.clone());
+    let active_valid = active
+        .as_ref()
+        .is_some_and(|id| memberships.iter().any(|m| &m.customer_account_id == id));
+    let situation = Situation {
+        session: session.as_ref(),
+        progress: pending.as_ref(),
+        account_count: memberships.len(),
+        active_account_valid: active_valid,
+        now,
+    };
+    let page = match authorize::decide(request, &situation) {
+        Decision::Fail(code) => {
+            forget(state, pending.as_ref()).await?;
+            let description = match code {
+                ErrorCode::AccountSelectionRequired => "the person must choose a customer account",
+                _ => "the person must log in",
+            };
+            return Err(OAuthError::new(code, description));
+        }
+        Decision::Issue => {
+            let Some(session) = session else {
+                return Err(OAuthError::server_error());
+            };
+            let account = if active_valid {
+                active
+            } else if let [only] = memberships.as_slice() {
+                session::set_active_customer_account(&state.db, &session.sid, &only.customer_account_id).await?;
+                Some(only.customer_account_id.clone())
+            } else {
+                None
+            };
+            forget(state, pending.as_ref()).await?;
+            return authorize::issue_code(state, request, &session, account).await;
+        }
+        Decision::Login => "/login",
+        Decision::SelectAccount => "/select-account",
+        Decision::Consent => "/consent",
+    };
+    let id = match pending {
+        Some(p) => p.authorization_request_id,
+        None => remember(state, request, now).await?,
+    };
+    Ok(Redirect::to(&authorize::interaction_url(page, &id)).into_response())
+}
+
+async fn remember(state: &AppState, request: &AuthorizationRequest, now: i64) -> Result<String, OAuthError> {
+    let id = crypto::random_token();
+    let params = serde_json::to_string(request).map_err(|_| OAuthError::server_error())?;
+    let expires_at = now + state.config.tokens.authorization_request_ttl_secs;
+    store::insert_request(&state.db, &id, &request.client_id, &params, now, expires_at).await?;
+    Ok(id)
+}
+
+async fn forget(state: &AppState, pending: Option<&PendingRequest>) -> Result<(), OAuthError> {
+    if let Some(p) = pending {
+        store::delete_request(&state.db, &p.authorization_request_id).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,63 @@
+//! The OpenID Connect provider: clients, the code flow with PKCE, tokens, signing keys,
+//! discovery, userinfo, revocation, introspection and logout. Implements OpenID Connect
+//! Core 1.0, RFC 6749, RFC 7636, RFC 7009, RFC 7662, RFC 9068, RFC 9207 and follows the
+//! OAuth security BCP (RFC 9700): exact redirect URIs, PKCE, single-use codes, rotating
+//! refresh tokens with reuse detection.
+
+pub mod authorize;
+pub mod client;
+mod client_auth;
+mod demo;
+pub mod discovery;
+pub mod error;
+mod flow;
+mod interaction;
+pub mod introspect;
+pub mod jws;
+pub mod keys;
+mod login;
+mod logout;
+pub mod scope;
+pub mod store;
+mod token;
+pub mod tokens;
+mod userinfo;
+
+use crate::app::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+use std::sync::Arc;
+use tower_http::cors::CorsLayer;
+
+pub use client::GrantType;
+pub use jws::SigningAlg;
+
+pub fn router(demo: bool) -> Router<Arc<AppState>> {
+    // Endpoints a browser app calls directly (no cookies involved) are open to any origin.
+    let cors = CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods(tower_http::cors::Any)
+        .allow_headers([axum::http::header::AUTHORIZATION, axum::http::header::CONTENT_TYPE]);
+    let api = Router::new()
+        .route("/.well-known/openid-configuration", get(discovery::openid_configuration))
+        .route("/jwks", get(discovery::jwks))
+        .route("/token", post(token::token))
+        .route("/userinfo", get(userinfo::userinfo).post(userinfo::userinfo))
+        .route("/revoke", post(introspect::revoke))
+        .route("/introspect", post(introspect::introspect))
+        .layer(cors);
+    let pages = Router::new()
+        .route("/authorize", get(flow::authorize_get).post(flow::authorize_post))
+        .route("/authorize/continue", get(flow::resume))
+        .route("/login", get(login::login_page).post(login::login_submit))
+        .route("/select-account", get(interaction::select_account_page).post(interaction::select_account_submit))
+        .route("/consent", get(interaction::consent_page).post(interaction::consent_submit))
+        .route("/logout", post(logout::logout))
+        .route("/end_session", get(logout::end_session_get).post(logout::end_session_post));
+    let router = api.merge(pages);
+    if demo {
+        router.route("/demo/callback", get(demo::callback))
+    } else {
+        router
+    }
+}

@@ -1,0 +1,60 @@
+//! Scopes: the OIDC standard ones plus `customer` (the active customer account) and
+//! `roles` (roles and permissions in that account).
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+pub const SUPPORTED_SCOPES: [&str; 6] =
+    ["openid", "profile", "email", "offline_access", "customer", "roles"];
+
+/// A set of scope values, kept sorted so tokens and responses are stable.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope(BTreeSet<String>);
+
+impl Scope {
+    pub fn parse(text: &str) -> Scope {
+        Scope(text.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect())
+    }
+
+    pub fn contains(&self, value: &str) -> bool {
+        self.0.contains(value)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn remove(&mut self, value: &str) {
+        self.0.remove(value);
+    }
+
+    pub fn is_subset_of(&self, other: &Scope) -> bool {
+        self.0.is_subset(&other.0)
+    }
+
+    /// The first value not in `allowed`, if any.
+    pub fn first_outside<'a>(&'a self, allowed: &[String]) -> Option<&'a str> {
+        self.0
+            .iter()
+            .find(|value| !allowed.iter().any(|a| a == *value))
+            .map(String::as_str)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(String::as_str)
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for value in &self.0 {
+            if !first {
+                f.write_str(" ")?;
+            }
+            f.write_str(value)?;
+            first = false;
+        }
+        Ok(())
+    }
+}

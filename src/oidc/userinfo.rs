@@ -1,0 +1,75 @@
+//! The UserInfo endpoint (OIDC Core §5.3): the person's claims, released by the scopes of
+//! the access token, for the person of the token's grant.
+
+use super::error::BearerError;
+use super::introspect::active_access_token;
+use super::scope::Scope;
+use super::store;
+use super::tokens::{self, PersonClaims};
+use crate::app::AppState;
+use crate::identity::{Person, store as identity_store};
+use crate::web::params::Params;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use serde::Serialize;
+use std::sync::Arc;
+
+#[derive(Serialize)]
+pub struct UserInfo {
+    sub: String,
+    #[serde(flatten)]
+    claims: PersonClaims,
+}
+
+pub async fn userinfo(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<UserInfo>, BearerError> {
+    let token = bearer_token(&headers, &body)?;
+    let claims = active_access_token(&state, &token)
+        .await?
+        .ok_or(BearerError::InvalidToken("the access token is invalid, expired or revoked"))?;
+    let scope = Scope::parse(claims.scope.as_deref().unwrap_or_default());
+    if !scope.contains("openid") {
+        return Err(BearerError::InsufficientScope("the token lacks the openid scope"));
+    }
+    let grant_id = claims
+        .gid
+        .ok_or(BearerError::InvalidToken("the token was not issued to a person"))?;
+    let grant = store::find_grant(&state.db, &grant_id)
+        .await?
+        .ok_or(BearerError::InvalidToken("the token was revoked"))?;
+    let person_id = grant.person_id.as_deref().unwrap_or_default();
+    let person = identity_store::find_person(&state.db, person_id)
+        .await?
+        .filter(Person::is_active)
+        .ok_or(BearerError::InvalidToken("the person is no longer active"))?;
+    let person_claims =
+        tokens::person_claims(&state, &person, grant.customer_account_id.as_deref(), &scope)
+            .await
+            .map_err(|_| BearerError::Server)?;
+    Ok(Json(UserInfo {
+        sub: claims.sub,
+        claims: person_claims,
+    }))
+}
+
+/// The token from `Authorization: Bearer` or, for POST, the form body (RFC 6750 §2.1–2.2).
+fn bearer_token(headers: &HeaderMap, body: &[u8]) -> Result<String, BearerError> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let value = value.to_str().map_err(|_| BearerError::InvalidToken("malformed Authorization header"))?;
+        return value
+            .split_once(' ')
+            .filter(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer") && !token.is_empty())
+            .map(|(_, token)| token.trim().to_string())
+            .ok_or(BearerError::InvalidToken("expected a Bearer token"));
+    }
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    Params::from_form(content_type, body)
+        .ok()
+        .and_then(|mut params| params.take("access_token"))
+        .ok_or(BearerError::Missing)
+}

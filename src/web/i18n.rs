@@ -1,0 +1,176 @@
+//! The languages our pages speak: English and Swedish, chosen by `ui_locales` first
+//! (OIDC Core §3.1.2.1), then `Accept-Language`, then English.
+
+use axum::http::{HeaderMap, header};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locale {
+    En,
+    Sv,
+}
+
+impl Locale {
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::Sv => "sv",
+        }
+    }
+
+    fn from_tag(tag: &str) -> Option<Locale> {
+        let primary = tag.trim().split(['-', '_', ';']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Locale::En),
+            "sv" => Some(Locale::Sv),
+            _ => None,
+        }
+    }
+
+    pub fn choose(ui_locales: Option<&str>, headers: &HeaderMap) -> Locale {
+        if let Some(locale) = ui_locales.and_then(|l| l.split(' ').find_map(Locale::from_tag)) {
+            return locale;
+        }
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| preferred(v))
+            .unwrap_or(Locale::En)
+    }
+
+    pub fn text(self) -> &'static Text {
+        match self {
+            Locale::En => &EN,
+            Locale::Sv => &SV,
+        }
+    }
+}
+
+/// The highest-weighted supported language of an Accept-Language header.
+fn preferred(accept_language: &str) -> Option<Locale> {
+    accept_language
+        .split(',')
+        .filter_map(|item| {
+            let mut parts = item.split(';');
+            let locale = Locale::from_tag(parts.next()?)?;
+            let weight = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            Some((locale, weight))
+        })
+        .filter(|(_, weight)| *weight > 0.0)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(locale, _)| locale)
+}
+
+pub struct Text {
+    pub sign_in: &'static str,
+    pub sign_in_to: &'static str,
+    pub email: &'static str,
+    pub password: &'static str,
+    pub wrong_credentials: &'static str,
+    pub form_expired: &'static str,
+    pub choose_account: &'static str,
+    pub choose_account_intro: &'static str,
+    pub consent_title: &'static str,
+    pub consent_intro: &'static str,
+    pub allow: &'static str,
+    pub deny: &'static str,
+    pub your_account: &'static str,
+    pub customer_accounts: &'static str,
+    pub staff_roles: &'static str,
+    pub roles: &'static str,
+    pub active: &'static str,
+    pub sign_out: &'static str,
+    pub signed_out: &'static str,
+    pub sign_out_confirm: &'static str,
+    pub error_title: &'static str,
+    pub request_expired: &'static str,
+    pub scope_names: &'static [(&'static str, &'static str)],
+}
+
+static EN: Text = Text {
+    sign_in: "Sign in",
+    sign_in_to: "Sign in to continue to",
+    email: "Email",
+    password: "Password",
+    wrong_credentials: "The email or password is not right.",
+    form_expired: "The form expired. Please try again.",
+    choose_account: "Choose a customer account",
+    choose_account_intro: "You belong to several customer accounts. Which one do you want to work in?",
+    consent_title: "Allow access?",
+    consent_intro: "wants to:",
+    allow: "Allow",
+    deny: "Deny",
+    your_account: "Your account",
+    customer_accounts: "Customer accounts",
+    staff_roles: "Staff roles",
+    roles: "Roles",
+    active: "active",
+    sign_out: "Sign out",
+    signed_out: "You are signed out.",
+    sign_out_confirm: "Do you want to sign out?",
+    error_title: "Something is not right",
+    request_expired: "This sign-in took too long or was already used. Go back to the application and start again.",
+    scope_names: &[
+        ("openid", "know who you are"),
+        ("profile", "see your name and language"),
+        ("email", "see your email address"),
+        ("offline_access", "stay connected when you are away"),
+        ("customer", "see which customer account you work in"),
+        ("roles", "see your roles in that customer account"),
+    ],
+};
+
+static SV: Text = Text {
+    sign_in: "Logga in",
+    sign_in_to: "Logga in för att fortsätta till",
+    email: "E-post",
+    password: "Lösenord",
+    wrong_credentials: "E-postadressen eller lösenordet stämmer inte.",
+    form_expired: "Formuläret har gått ut. Försök igen.",
+    choose_account: "Välj kundkonto",
+    choose_account_intro: "Du tillhör flera kundkonton. Vilket vill du arbeta i?",
+    consent_title: "Tillåta åtkomst?",
+    consent_intro: "vill:",
+    allow: "Tillåt",
+    deny: "Neka",
+    your_account: "Ditt konto",
+    customer_accounts: "Kundkonton",
+    staff_roles: "Personalroller",
+    roles: "Roller",
+    active: "aktivt",
+    sign_out: "Logga ut",
+    signed_out: "Du är utloggad.",
+    sign_out_confirm: "Vill du logga ut?",
+    error_title: "Något stämmer inte",
+    request_expired: "Inloggningen tog för lång tid eller har redan använts. Gå tillbaka till tjänsten och börja om.",
+    scope_names: &[
+        ("openid", "veta vem du är"),
+        ("profile", "se ditt namn och språk"),
+        ("email", "se din e-postadress"),
+        ("offline_access", "hålla dig ansluten när du inte är här"),
+        ("customer", "se vilket kundkonto du arbetar i"),
+        ("roles", "se dina roller i kundkontot"),
+    ],
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn ui_locales_wins_over_accept_language() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static("en-GB"));
+        assert_eq!(Locale::choose(Some("de sv-SE"), &headers), Locale::Sv);
+    }
+
+    #[test]
+    fn accept_language_weights_are_honoured() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static("en;q=0.5, sv;q=0.9"));
+        assert_eq!(Locale::choose(None, &headers), Locale::Sv);
+    }
+}

@@ -1,0 +1,49 @@
+//! The HTML frame of our few pages, rendered with maud (escaping by construction, no
+//! JavaScript) and the error page shown when we must not redirect.
+
+use super::i18n::Locale;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::{DOCTYPE, Markup, html};
+
+pub fn layout(locale: Locale, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(locale.tag()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex";
+                title { (title) }
+                link rel="stylesheet" href="/static/style.css";
+            }
+            body { main { (body) } }
+        }
+    }
+}
+
+/// A hidden form field, rendered the same way everywhere.
+pub fn hidden(name: &str, value: &str) -> Markup {
+    html! { input type="hidden" name=(name) value=(value); }
+}
+
+/// An HTML error page: used when the client or redirect URI cannot be trusted, so the
+/// error must not be sent anywhere.
+pub fn error_page(status: StatusCode, locale: Locale, message: &str) -> Response {
+    let text = locale.text();
+    let body = html! {
+        h1 { (text.error_title) }
+        p.error { (message) }
+    };
+    (status, layout(locale, text.error_title, body)).into_response()
+}
+
+pub async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/style.css"),
+    )
+}

@@ -39,7 +39,9 @@ pub enum AdminError {
     Policy(#[from] PolicyError),
     #[error(transparent)]
     Client(#[from] ClientError),
-    #[error("staff cannot have customer-account memberships, and customer users cannot hold staff roles")]
+    #[error(
+        "staff cannot have customer-account memberships, and customer users cannot hold staff roles"
+    )]
     KindMismatch,
     #[error("a membership needs at least one role")]
     NoRoles,
@@ -54,7 +56,12 @@ pub struct Admin {
 }
 
 impl Admin {
-    pub(crate) fn new(db: Db, policies: Arc<Policies>, hasher: PasswordHasher, clock: Clock) -> Self {
+    pub(crate) fn new(
+        db: Db,
+        policies: Arc<Policies>,
+        hasher: PasswordHasher,
+        clock: Clock,
+    ) -> Self {
         Self {
             db,
             policies,
@@ -79,7 +86,8 @@ impl Admin {
         if new.staff && !new.memberships.is_empty() || !new.staff && !new.staff_roles.is_empty() {
             return Err(AdminError::KindMismatch);
         }
-        self.policies.check_roles(RoleKind::Staff, &new.staff_roles)?;
+        self.policies
+            .check_roles(RoleKind::Staff, &new.staff_roles)?;
         let mut memberships = Vec::new();
         for membership in new.memberships {
             self.check_membership_roles(&membership.roles)?;
@@ -91,7 +99,11 @@ impl Admin {
             email: &new.email,
             display_name: new.display_name.trim(),
             locale: new.locale.as_deref(),
-            kind: if new.staff { PersonKind::Staff } else { PersonKind::Customer },
+            kind: if new.staff {
+                PersonKind::Staff
+            } else {
+                PersonKind::Customer
+            },
             password_hash: &password_hash,
         };
         let now = self.clock.now();
@@ -146,8 +158,12 @@ fn validate_email(email: &str) -> Result<(), IdentityError> {
     let email = email.trim();
     let valid = email.len() <= 254
         && !email.contains(char::is_whitespace)
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.contains('@'));
-    if valid { Ok(()) } else { Err(IdentityError::InvalidEmail) }
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.contains('@')
+        });
+    if valid {
+        Ok(())
+    } else {
+        Err(IdentityError::InvalidEmail)
+    }
 }

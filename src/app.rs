@@ -87,7 +87,10 @@ impl App {
             clock,
             master,
         };
-        Ok(App { listener, state: Arc::new(state) })
+        Ok(App {
+            listener,
+            state: Arc::new(state),
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -100,7 +103,12 @@ impl App {
 
     pub fn admin(&self) -> Admin {
         let s = &self.state;
-        Admin::new(s.db.clone(), s.policies.clone(), s.hasher.clone(), s.clock.clone())
+        Admin::new(
+            s.db.clone(),
+            s.policies.clone(),
+            s.hasher.clone(),
+            s.clock.clone(),
+        )
     }
 
     /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
@@ -124,14 +132,20 @@ fn router(state: Arc<AppState>) -> Router {
         .merge(ops::router())
         .route("/account", get(identity::routes::account))
         .route("/static/style.css", get(web::page::stylesheet))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track_requests))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::track_requests,
+        ))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found") });
     for layer in web::headers::layers(state.https) {
         router = router.layer(layer);
     }
     router
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::new())
@@ -140,7 +154,11 @@ fn router(state: Arc<AppState>) -> Router {
 
 /// Logs the route template, never the query string: it carries codes, tokens and emails.
 fn request_span(request: &Request) -> tracing::Span {
-    let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str).unwrap_or("unmatched");
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(MatchedPath::as_str)
+        .unwrap_or("unmatched");
     tracing::info_span!("request", method = %request.method(), route)
 }
 
@@ -150,14 +168,25 @@ async fn maintain(state: Arc<AppState>) {
     loop {
         ticker.tick().await;
         let now = state.clock.now();
-        match keys::load(&state.db, &state.master, now, key_retention_secs(&state.config)).await {
+        match keys::load(
+            &state.db,
+            &state.master,
+            now,
+            key_retention_secs(&state.config),
+        )
+        .await
+        {
             Ok(ring) => state.keys.replace(ring),
-            Err(error) => tracing::error!(error = %web::error_chain(&error), "cannot reload signing keys"),
+            Err(error) => {
+                tracing::error!(error = %web::error_chain(&error), "cannot reload signing keys")
+            }
         }
         if let Err(error) = oidc::store::delete_expired(&state.db, now).await {
             tracing::error!(error = %web::error_chain(&error), "cannot delete expired tokens");
         }
-        if let Err(error) = identity::session::delete_expired(&state.db, &state.config.session, now).await {
+        if let Err(error) =
+            identity::session::delete_expired(&state.db, &state.config.session, now).await
+        {
             tracing::error!(error = %web::error_chain(&error), "cannot delete expired sessions");
         }
     }
@@ -167,10 +196,11 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(_) => return std::future::pending().await,
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => return std::future::pending().await,
+            };
         tokio::select! {
             _ = ctrl_c => {},
             _ = term.recv() => {},
@@ -183,7 +213,11 @@ async fn shutdown_signal() {
 
 /// A retired key must verify every token it signed until the last one expires.
 pub(crate) fn key_retention_secs(config: &Config) -> i64 {
-    config.tokens.access_token_ttl_secs.max(config.tokens.id_token_ttl_secs) + 60
+    config
+        .tokens
+        .access_token_ttl_secs
+        .max(config.tokens.id_token_ttl_secs)
+        + 60
 }
 
 fn issuer_url(configured: Option<&str>, address: std::net::SocketAddr) -> anyhow::Result<String> {
@@ -193,7 +227,9 @@ fn issuer_url(configured: Option<&str>, address: std::net::SocketAddr) -> anyhow
     };
     let parsed = url::Url::parse(&issuer).with_context(|| format!("invalid issuer {issuer}"))?;
     anyhow::ensure!(
-        matches!(parsed.scheme(), "http" | "https") && parsed.query().is_none() && parsed.fragment().is_none(),
+        matches!(parsed.scheme(), "http" | "https")
+            && parsed.query().is_none()
+            && parsed.fragment().is_none(),
         "the issuer must be an http(s) URL without query or fragment: {issuer}"
     );
     Ok(issuer)
@@ -236,7 +272,10 @@ pub(crate) async fn open_admin(config: &Config) -> anyhow::Result<(Admin, Db)> {
     let policies = Arc::new(Policies::load(&config.policies.dir)?);
     let db = open_database(config).await?;
     let hasher = PasswordHasher::new(config.security.max_concurrent_password_hashes);
-    Ok((Admin::new(db.clone(), policies, hasher, Clock::system()), db))
+    Ok((
+        Admin::new(db.clone(), policies, hasher, Clock::system()),
+        db,
+    ))
 }
 
 /// `trohet keys rotate`.

@@ -14,7 +14,11 @@ use std::path::PathBuf;
 mod demo;
 
 #[derive(Parser, Debug)]
-#[command(name = "trohet", version, about = "Identity and consent for B2B customer portals")]
+#[command(
+    name = "trohet",
+    version,
+    about = "Identity and consent for B2B customer portals"
+)]
 pub struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
@@ -215,17 +219,36 @@ impl Cli {
             Command::Serve { demo, .. } => serve(config, demo).await,
             Command::Migrate => {
                 crate::app::open_database(&config).await?;
-                report(json, serde_json::json!({"migrated": true}), "database is up to date")
+                report(
+                    json,
+                    serde_json::json!({"migrated": true}),
+                    "database is up to date",
+                )
             }
-            Command::Policies { command: PoliciesCommand::Check } => {
+            Command::Policies {
+                command: PoliciesCommand::Check,
+            } => {
                 let policies = Policies::load(&config.policies.dir)?;
                 let roles = policies.roles().count();
-                let summary = format!("{roles} roles and {} permissions are valid", policies.permission_count());
-                report(json, serde_json::json!({"roles": roles, "permissions": policies.permission_count()}), &summary)
+                let summary = format!(
+                    "{roles} roles and {} permissions are valid",
+                    policies.permission_count()
+                );
+                report(
+                    json,
+                    serde_json::json!({"roles": roles, "permissions": policies.permission_count()}),
+                    &summary,
+                )
             }
-            Command::Keys { command: KeysCommand::Rotate } => {
+            Command::Keys {
+                command: KeysCommand::Rotate,
+            } => {
                 let kids = crate::app::rotate_keys(&config).await?;
-                report(json, serde_json::json!({"kids": kids}), &format!("new signing keys: {}", kids.join(", ")))
+                report(
+                    json,
+                    serde_json::json!({"kids": kids}),
+                    &format!("new signing keys: {}", kids.join(", ")),
+                )
             }
             Command::Customer { command } => customer(&config, command, json).await,
             Command::Person { command } => person(&config, command, json).await,
@@ -257,11 +280,23 @@ async fn customer(config: &Config, command: CustomerCommand, json: bool) -> anyh
     let CustomerCommand::Add { name } = command;
     let (admin, _) = crate::app::open_admin(config).await?;
     let id = admin.add_customer_account(&name).await?;
-    report(json, serde_json::json!({"id": id}), &format!("created customer account {id}"))
+    report(
+        json,
+        serde_json::json!({"id": id}),
+        &format!("created customer account {id}"),
+    )
 }
 
 async fn person(config: &Config, command: PersonCommand, json: bool) -> anyhow::Result<()> {
-    let PersonCommand::Add { email, name, locale, staff, customer, roles, password_stdin } = command;
+    let PersonCommand::Add {
+        email,
+        name,
+        locale,
+        staff,
+        customer,
+        roles,
+        password_stdin,
+    } = command;
     if !password_stdin {
         bail!("the password is read from standard input: pass --password-stdin");
     }
@@ -273,18 +308,39 @@ async fn person(config: &Config, command: PersonCommand, json: bool) -> anyhow::
     }
     let password = read_password()?;
     let (staff_roles, memberships) = match customer {
-        Some(customer_account_id) => (Vec::new(), vec![NewMembership { customer_account_id, roles }]),
+        Some(customer_account_id) => (
+            Vec::new(),
+            vec![NewMembership {
+                customer_account_id,
+                roles,
+            }],
+        ),
         None => (roles, Vec::new()),
     };
     let (admin, _) = crate::app::open_admin(config).await?;
-    let new = NewPerson { email, display_name: name, locale, staff, staff_roles, memberships, password };
+    let new = NewPerson {
+        email,
+        display_name: name,
+        locale,
+        staff,
+        staff_roles,
+        memberships,
+        password,
+    };
     let id = admin.add_person(new).await?;
-    report(json, serde_json::json!({"id": id}), &format!("created person {id}"))
+    report(
+        json,
+        serde_json::json!({"id": id}),
+        &format!("created person {id}"),
+    )
 }
 
 fn read_password() -> anyhow::Result<String> {
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
     let password = line.trim_end_matches(['\n', '\r']).to_string();
     if password.is_empty() {
         bail!("no password on standard input");
@@ -293,9 +349,15 @@ fn read_password() -> anyhow::Result<String> {
 }
 
 async fn membership(config: &Config, command: MembershipCommand, json: bool) -> anyhow::Result<()> {
-    let MembershipCommand::Add { person, customer, roles } = command;
+    let MembershipCommand::Add {
+        person,
+        customer,
+        roles,
+    } = command;
     let (admin, _) = crate::app::open_admin(config).await?;
-    admin.add_membership(&person, &customer, roles.clone()).await?;
+    admin
+        .add_membership(&person, &customer, roles.clone())
+        .await?;
     report(
         json,
         serde_json::json!({"person": person, "customer": customer, "roles": roles}),
@@ -304,8 +366,15 @@ async fn membership(config: &Config, command: MembershipCommand, json: bool) -> 
 }
 
 async fn client(config: &Config, command: ClientCommand, json: bool) -> anyhow::Result<()> {
-    let ClientCommand::Add { name, redirect_uris, post_logout_redirect_uris, grant_types, public, pairwise, id_token_alg } =
-        command;
+    let ClientCommand::Add {
+        name,
+        redirect_uris,
+        post_logout_redirect_uris,
+        grant_types,
+        public,
+        pairwise,
+        id_token_alg,
+    } = command;
     let mut new = NewClient::new(&name, redirect_uris);
     new.post_logout_redirect_uris = post_logout_redirect_uris;
     if !grant_types.is_empty() {
@@ -328,7 +397,10 @@ async fn client(config: &Config, command: ClientCommand, json: bool) -> anyhow::
     let (admin, _) = crate::app::open_admin(config).await?;
     let registered = admin.add_client(new).await?;
     let text = match &registered.client_secret {
-        Some(secret) => format!("client_id: {}\nclient_secret: {secret}\n(the secret is shown only now)", registered.client_id),
+        Some(secret) => format!(
+            "client_id: {}\nclient_secret: {secret}\n(the secret is shown only now)",
+            registered.client_id
+        ),
         None => format!("client_id: {} (public client)", registered.client_id),
     };
     report(json, serde_json::to_value(&registered)?, &text)
@@ -340,7 +412,9 @@ pub fn init_tracing(config: &Config) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&config.log.level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if config.log.format == "json" {
         builder.json().init();
     } else {

@@ -197,10 +197,12 @@ impl Config {
                 source,
             })?;
             origin = path.display().to_string();
-            merged = text.parse::<toml::Table>().map_err(|e| ConfigError::Invalid {
-                origin: origin.clone(),
-                message: e.message().to_string(),
-            })?;
+            merged = text
+                .parse::<toml::Table>()
+                .map_err(|e| ConfigError::Invalid {
+                    origin: origin.clone(),
+                    message: e.message().to_string(),
+                })?;
         }
         let mut config = parse_layer(&origin, merged.clone())?;
         let mut env_seen = false;
@@ -307,7 +309,10 @@ mod tests {
         let file = dir.path().join("trohet.toml");
         std::fs::write(&file, "[tokens]\naccess_token_tll_secs = 100\n").unwrap();
         let error = Config::load(Some(&file), env(&[])).unwrap_err();
-        assert!(error.to_string().contains("access_token_tll_secs"), "{error}");
+        assert!(
+            error.to_string().contains("access_token_tll_secs"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -112,7 +112,10 @@ impl MasterKey {
         let filled = prk
             .expand(&info, hkdf::HKDF_SHA256)
             .and_then(|okm| okm.fill(&mut out));
-        debug_assert!(filled.is_ok(), "32 bytes is within HKDF-SHA256's output limit");
+        debug_assert!(
+            filled.is_ok(),
+            "32 bytes is within HKDF-SHA256's output limit"
+        );
         out
     }
 
@@ -146,8 +149,8 @@ impl MasterKey {
     fn aead_key(&self, purpose: &str) -> aead::LessSafeKey {
         let bytes = self.derive(&format!("aead:{purpose}"));
         // A 32-byte key is always valid for AES-256-GCM.
-        let unbound = aead::UnboundKey::new(&aead::AES_256_GCM, &bytes)
-            .unwrap_or_else(|_| unreachable_key());
+        let unbound =
+            aead::UnboundKey::new(&aead::AES_256_GCM, &bytes).unwrap_or_else(|_| unreachable_key());
         aead::LessSafeKey::new(unbound)
     }
 }
@@ -165,7 +168,7 @@ pub fn hmac_b64(key: &[u8; 32], message: &[u8]) -> String {
 }
 
 fn hex_decode(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..text.len())
@@ -213,7 +216,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("master.key")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join("master.key"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

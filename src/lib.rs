@@ -2,7 +2,10 @@
 //!
 //! The library holds everything; `main.rs` only parses the command line. Tests build an
 //! [`App`] exactly as `trohet serve` does and talk HTTP to it.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod admin;
 mod app;
@@ -16,5 +19,8 @@ pub mod identity;
 pub mod oidc;
 mod ops;
 mod web;
+
+#[cfg(test)]
+mod store_tests;
 
 pub use app::App;

@@ -8,7 +8,11 @@ use crate::admin::{NewClient, NewMembership, NewPerson};
 pub const DEMO_CLIENT_ID: &str = "demo-portal";
 const DEMO_PASSWORD: &str = "demo-portal-2026";
 const PEOPLE: [(&str, &str, &[&str]); 2] = [
-    ("anna@demo.example", "Anna Andersson", &["customer-admin", "finance"]),
+    (
+        "anna@demo.example",
+        "Anna Andersson",
+        &["customer-admin", "finance"],
+    ),
     ("bo@demo.example", "Bo Berg", &["buyer", "member"]),
 ];
 
@@ -37,7 +41,9 @@ pub async fn seed_and_explain(app: &App) -> anyhow::Result<()> {
     let redirect_uri = format!("{issuer}/demo/callback");
     let mut client = NewClient::new("Demo portal", vec![redirect_uri.clone()]);
     client.post_logout_redirect_uris = vec![format!("{issuer}/login")];
-    let registered = admin.register_or_reset_client(DEMO_CLIENT_ID, client).await?;
+    let registered = admin
+        .register_or_reset_client(DEMO_CLIENT_ID, client)
+        .await?;
     let secret = registered.client_secret.unwrap_or_default();
     let authorize = format!(
         "{issuer}/authorize?response_type=code&client_id={DEMO_CLIENT_ID}&redirect_uri={}\

@@ -48,7 +48,11 @@ impl PasswordHasher {
             .run_bounded(move || {
                 let phc = stored.as_deref().unwrap_or(DUMMY_HASH);
                 PasswordHash::new(phc)
-                    .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+                    .map(|parsed| {
+                        argon2()
+                            .verify_password(password.as_bytes(), &parsed)
+                            .is_ok()
+                    })
                     .unwrap_or(false)
             })
             .await;
@@ -84,8 +88,15 @@ mod tests {
     async fn a_hash_is_argon2id_with_the_required_cost_and_verifies() {
         let hasher = PasswordHasher::new(1);
         let hash = hasher.hash("correct horse battery").await.unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
-        assert!(hasher.verify(Some(hash.clone()), "correct horse battery").await);
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(
+            hasher
+                .verify(Some(hash.clone()), "correct horse battery")
+                .await
+        );
         assert!(!hasher.verify(Some(hash), "wrong horse battery").await);
     }
 

@@ -1,9 +1,9 @@
 //! Identity's pages: `/account`, where a signed-in person sees who they are, their customer
 //! accounts and roles (GDPR Art. 15 in miniature), and signs out.
 
+use super::IdentityError;
 use super::session::{self, Session};
 use super::store;
-use super::IdentityError;
 use crate::app::AppState;
 use crate::web::cookies;
 use crate::web::csrf;
@@ -16,9 +16,14 @@ use maud::html;
 use std::sync::Arc;
 
 /// The live session behind the browser's cookie, if any.
-pub async fn current_session(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, IdentityError> {
+pub async fn current_session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Session>, IdentityError> {
     match cookies::read(headers, cookies::SESSION_COOKIE) {
-        Some(value) => session::find_live(&state.db, &value, &state.config.session, state.clock.now()).await,
+        Some(value) => {
+            session::find_live(&state.db, &value, &state.config.session, state.clock.now()).await
+        }
         None => Ok(None),
     }
 }
@@ -29,12 +34,20 @@ pub async fn account(State(state): State<Arc<AppState>>, headers: HeaderMap) -> 
         Ok(response) => response,
         Err(error) => {
             tracing::error!(error = %crate::web::error_chain(&error), "account page failed");
-            error_page(StatusCode::SERVICE_UNAVAILABLE, locale, "Please try again shortly.")
+            error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                locale,
+                "Please try again shortly.",
+            )
         }
     }
 }
 
-async fn render_account(state: &AppState, headers: &HeaderMap, locale: Locale) -> Result<Response, IdentityError> {
+async fn render_account(
+    state: &AppState,
+    headers: &HeaderMap,
+    locale: Locale,
+) -> Result<Response, IdentityError> {
     let Some(session) = current_session(state, headers).await? else {
         return Ok(Redirect::to("/login").into_response());
     };

@@ -109,7 +109,11 @@ pub async fn delete(db: &Db, sid: &str) -> Result<(), IdentityError> {
     Ok(())
 }
 
-pub async fn delete_expired(db: &Db, config: &SessionConfig, now: UnixTime) -> Result<u64, IdentityError> {
+pub async fn delete_expired(
+    db: &Db,
+    config: &SessionConfig,
+    now: UnixTime,
+) -> Result<u64, IdentityError> {
     let done = sqlx::query("delete from session where expires_at <= $1 or last_seen_at <= $2")
         .bind(now)
         .bind(now - config.idle_timeout_secs)

@@ -129,12 +129,14 @@ pub async fn insert_person(
             e.into()
         }
     })?;
-    sqlx::query("insert into credential (person_id, password_hash, updated_at) values ($1, $2, $3)")
-        .bind(&id)
-        .bind(person.password_hash)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "insert into credential (person_id, password_hash, updated_at) values ($1, $2, $3)",
+    )
+    .bind(&id)
+    .bind(person.password_hash)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
     for role in staff_roles {
         sqlx::query("insert into staff_role (person_id, role) values ($1, $2)")
             .bind(&id)
@@ -203,32 +205,32 @@ const PERSON_COLUMNS: &str =
     "person.person_id, email, display_name, locale, kind, status, person.created_at";
 
 pub async fn find_person(db: &Db, person_id: &str) -> Result<Option<Person>, IdentityError> {
-    Ok(
-        sqlx::query_as(&format!("select {PERSON_COLUMNS} from person where person_id = $1"))
-            .bind(person_id)
-            .fetch_optional(db)
-            .await?,
-    )
+    Ok(sqlx::query_as(&format!(
+        "select {PERSON_COLUMNS} from person where person_id = $1"
+    ))
+    .bind(person_id)
+    .fetch_optional(db)
+    .await?)
+}
+
+#[derive(sqlx::FromRow)]
+struct LoginRow {
+    #[sqlx(flatten)]
+    person: Person,
+    password_hash: String,
 }
 
 /// The person and their password hash, for a login.
-pub async fn find_login(
-    db: &Db,
-    email: &str,
-) -> Result<Option<(Person, String)>, IdentityError> {
-    let row: Option<(String, String, String, Option<String>, String, String, i64, String)> =
-        sqlx::query_as(&format!(
-            "select {PERSON_COLUMNS}, credential.password_hash from person \
-             join credential on credential.person_id = person.person_id \
-             where email_normalized = $1"
-        ))
-        .bind(normalize_email(email))
-        .fetch_optional(db)
-        .await?;
-    Ok(row.map(|(person_id, email, display_name, locale, kind, status, created_at, hash)| {
-        let person = Person { person_id, email, display_name, locale, kind, status, created_at };
-        (person, hash)
-    }))
+pub async fn find_login(db: &Db, email: &str) -> Result<Option<(Person, String)>, IdentityError> {
+    let row: Option<LoginRow> = sqlx::query_as(&format!(
+        "select {PERSON_COLUMNS}, credential.password_hash from person \
+         join credential on credential.person_id = person.person_id \
+         where email_normalized = $1"
+    ))
+    .bind(normalize_email(email))
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|row| (row.person, row.password_hash)))
 }
 
 pub async fn memberships_of(db: &Db, person_id: &str) -> Result<Vec<Membership>, IdentityError> {

@@ -62,14 +62,25 @@ pub fn decide(request: &AuthorizationRequest, s: &Situation) -> Decision {
     let did = |step: fn(&PendingRequest) -> Option<i64>| s.progress.and_then(step).is_some();
     let silent = request.prompts("none");
     let Some(session) = s.session else {
-        return if silent { Decision::Fail(ErrorCode::LoginRequired) } else { Decision::Login };
+        return if silent {
+            Decision::Fail(ErrorCode::LoginRequired)
+        } else {
+            Decision::Login
+        };
     };
-    let too_old = request.max_age.is_some_and(|max| s.now - session.auth_time > max);
+    let too_old = request
+        .max_age
+        .is_some_and(|max| s.now - session.auth_time > max);
     if too_old || request.prompts("login") && !did(|p| p.login_at) {
-        return if silent { Decision::Fail(ErrorCode::LoginRequired) } else { Decision::Login };
+        return if silent {
+            Decision::Fail(ErrorCode::LoginRequired)
+        } else {
+            Decision::Login
+        };
     }
     let must_choose = s.account_count >= 2
-        && (!s.active_account_valid || request.prompts("select_account") && !did(|p| p.account_chosen_at));
+        && (!s.active_account_valid
+            || request.prompts("select_account") && !did(|p| p.account_chosen_at));
     if must_choose {
         return if silent {
             Decision::Fail(ErrorCode::AccountSelectionRequired)
@@ -91,46 +102,77 @@ pub async fn validate(
     locale: Locale,
 ) -> Result<AuthorizationRequest, Response> {
     let page = |message: &str| error_page(StatusCode::BAD_REQUEST, locale, message);
-    let client_id = params.get("client_id").ok_or_else(|| page("The request names no client (client_id)."))?;
+    let client_id = params
+        .get("client_id")
+        .ok_or_else(|| page("The request names no client (client_id)."))?;
     let client = client::find(&state.db, client_id)
         .await
-        .map_err(|_| error_page(StatusCode::SERVICE_UNAVAILABLE, locale, "Please try again shortly."))?
+        .map_err(|_| {
+            error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                locale,
+                "Please try again shortly.",
+            )
+        })?
         .ok_or_else(|| page("The application that sent you here is not registered."))?;
     let redirect_uri = params
         .get("redirect_uri")
         .filter(|uri| client.has_redirect_uri(uri))
-        .ok_or_else(|| page("The application asked to return you to an address it has not registered."))?;
+        .ok_or_else(|| {
+            page("The application asked to return you to an address it has not registered.")
+        })?;
     validate_rest(&client, redirect_uri, params)
         .map_err(|error| redirect_error(state, redirect_uri, params.get("state"), &error))
 }
 
-fn validate_rest(client: &Client, redirect_uri: &str, params: &Params) -> Result<AuthorizationRequest, OAuthError> {
+fn validate_rest(
+    client: &Client,
+    redirect_uri: &str,
+    params: &Params,
+) -> Result<AuthorizationRequest, OAuthError> {
     let invalid = OAuthError::invalid_request;
     if params.contains("request") {
-        return Err(OAuthError::new(ErrorCode::RequestNotSupported, "request objects are not supported"));
+        return Err(OAuthError::new(
+            ErrorCode::RequestNotSupported,
+            "request objects are not supported",
+        ));
     }
     if params.contains("request_uri") {
-        return Err(OAuthError::new(ErrorCode::RequestUriNotSupported, "request_uri is not supported"));
+        return Err(OAuthError::new(
+            ErrorCode::RequestUriNotSupported,
+            "request_uri is not supported",
+        ));
     }
     match params.get("response_type") {
         Some("code") => {}
         None => return Err(invalid("response_type is missing")),
         Some(_) => {
-            return Err(OAuthError::new(ErrorCode::UnsupportedResponseType, "only response_type=code is supported"));
+            return Err(OAuthError::new(
+                ErrorCode::UnsupportedResponseType,
+                "only response_type=code is supported",
+            ));
         }
     }
     if params.get("response_mode").is_some_and(|m| m != "query") {
         return Err(invalid("only response_mode=query is supported"));
     }
     if !client.allows(GrantType::AuthorizationCode) {
-        return Err(OAuthError::new(ErrorCode::UnauthorizedClient, "the client may not use the code flow"));
+        return Err(OAuthError::new(
+            ErrorCode::UnauthorizedClient,
+            "the client may not use the code flow",
+        ));
     }
     let scope = validate_scope(client, params.get("scope"))?;
     let code_challenge = validate_pkce(client, params)?;
     let prompt = validate_prompt(params.get("prompt"))?;
     let max_age = params
         .get("max_age")
-        .map(|v| v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| invalid("max_age must be a non-negative integer")))
+        .map(|v| {
+            v.parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| invalid("max_age must be a non-negative integer"))
+        })
         .transpose()?;
     Ok(AuthorizationRequest {
         client_id: client.client_id.clone(),
@@ -149,13 +191,22 @@ fn validate_rest(client: &Client, redirect_uri: &str, params: &Params) -> Result
 fn validate_scope(client: &Client, scope: Option<&str>) -> Result<Scope, OAuthError> {
     let mut scope = Scope::parse(scope.unwrap_or_default());
     if !scope.contains("openid") {
-        return Err(OAuthError::new(ErrorCode::InvalidScope, "the openid scope is required"));
+        return Err(OAuthError::new(
+            ErrorCode::InvalidScope,
+            "the openid scope is required",
+        ));
     }
     if let Some(unknown) = scope.iter().find(|v| !SUPPORTED_SCOPES.contains(v)) {
-        return Err(OAuthError::new(ErrorCode::InvalidScope, format!("unknown scope {unknown}")));
+        return Err(OAuthError::new(
+            ErrorCode::InvalidScope,
+            format!("unknown scope {unknown}"),
+        ));
     }
     if let Some(value) = scope.first_outside(&client.scopes) {
-        return Err(OAuthError::new(ErrorCode::InvalidScope, format!("the client may not request {value}")));
+        return Err(OAuthError::new(
+            ErrorCode::InvalidScope,
+            format!("the client may not request {value}"),
+        ));
     }
     // OIDC Core §11: offline_access is ignored when the client cannot refresh.
     if !client.allows(GrantType::RefreshToken) {
@@ -168,19 +219,23 @@ fn validate_scope(client: &Client, scope: Option<&str>) -> Result<Scope, OAuthEr
 fn validate_pkce(client: &Client, params: &Params) -> Result<Option<String>, OAuthError> {
     let challenge = params.get("code_challenge");
     match (challenge, params.get("code_challenge_method")) {
-        (None, None) if client.is_public() => {
-            Err(OAuthError::invalid_request("public clients must use PKCE (code_challenge)"))
-        }
+        (None, None) if client.is_public() => Err(OAuthError::invalid_request(
+            "public clients must use PKCE (code_challenge)",
+        )),
         (None, None) => Ok(None),
         (Some(challenge), Some("S256")) => {
             let well_formed = challenge.len() == 43 && crypto::b64url_decode(challenge).is_some();
             if well_formed {
                 Ok(Some(challenge.to_string()))
             } else {
-                Err(OAuthError::invalid_request("code_challenge must be a base64url SHA-256 digest"))
+                Err(OAuthError::invalid_request(
+                    "code_challenge must be a base64url SHA-256 digest",
+                ))
             }
         }
-        (Some(_), None | Some(_)) => Err(OAuthError::invalid_request("code_challenge_method must be S256")),
+        (Some(_), None | Some(_)) => Err(OAuthError::invalid_request(
+            "code_challenge_method must be S256",
+        )),
         (None, Some(_)) => Err(OAuthError::invalid_request("code_challenge is missing")),
     }
 }
@@ -192,11 +247,18 @@ fn validate_prompt(prompt: Option<&str>) -> Result<Vec<String>, OAuthError> {
         .filter(|v| !v.is_empty())
         .map(str::to_string)
         .collect();
-    if let Some(unknown) = values.iter().find(|v| !["none", "login", "consent", "select_account"].contains(&v.as_str())) {
-        return Err(OAuthError::invalid_request(format!("unsupported prompt value {unknown}")));
+    if let Some(unknown) = values
+        .iter()
+        .find(|v| !["none", "login", "consent", "select_account"].contains(&v.as_str()))
+    {
+        return Err(OAuthError::invalid_request(format!(
+            "unsupported prompt value {unknown}"
+        )));
     }
     if values.len() > 1 && values.iter().any(|v| v == "none") {
-        return Err(OAuthError::invalid_request("prompt=none cannot be combined with other values"));
+        return Err(OAuthError::invalid_request(
+            "prompt=none cannot be combined with other values",
+        ));
     }
     Ok(values)
 }
@@ -263,16 +325,30 @@ pub async fn issue_code(
         nonce: request.nonce.as_deref(),
         expires_at: now + state.config.tokens.authorization_code_ttl_secs,
     };
-    store::insert_grant_with_code(&state.db, &grant, scope.contains("offline_access"), new_code, now).await?;
+    store::insert_grant_with_code(
+        &state.db,
+        &grant,
+        scope.contains("offline_access"),
+        new_code,
+        now,
+    )
+    .await?;
     Ok(redirect_with(
         &request.redirect_uri,
-        &[("code", Some(&code)), ("state", request.state.as_deref()), ("iss", Some(&state.issuer))],
+        &[
+            ("code", Some(&code)),
+            ("state", request.state.as_deref()),
+            ("iss", Some(&state.issuer)),
+        ],
     ))
 }
 
 /// Pages that handle a pending request receive its id as `auth`.
 pub fn interaction_url(path: &str, request_id: &str) -> String {
-    format!("{path}?auth={}", url::form_urlencoded::byte_serialize(request_id.as_bytes()).collect::<String>())
+    format!(
+        "{path}?auth={}",
+        url::form_urlencoded::byte_serialize(request_id.as_bytes()).collect::<String>()
+    )
 }
 
 pub fn headers_locale(request: &AuthorizationRequest, headers: &HeaderMap) -> Locale {
@@ -309,8 +385,18 @@ mod tests {
         }
     }
 
-    fn situation<'a>(session: Option<&'a Session>, accounts: usize, active_valid: bool) -> Situation<'a> {
-        Situation { session, progress: None, account_count: accounts, active_account_valid: active_valid, now: 1000 }
+    fn situation<'a>(
+        session: Option<&'a Session>,
+        accounts: usize,
+        active_valid: bool,
+    ) -> Situation<'a> {
+        Situation {
+            session,
+            progress: None,
+            account_count: accounts,
+            active_account_valid: active_valid,
+            now: 1000,
+        }
     }
 
     #[test]
@@ -322,21 +408,36 @@ mod tests {
     #[test]
     fn a_session_older_than_max_age_must_log_in_again() {
         let s = session(100, None);
-        assert_eq!(decide(&request(&[], Some(60)), &situation(Some(&s), 0, false)), Decision::Login);
-        assert_eq!(decide(&request(&[], Some(6000)), &situation(Some(&s), 0, false)), Decision::Issue);
+        assert_eq!(
+            decide(&request(&[], Some(60)), &situation(Some(&s), 0, false)),
+            Decision::Login
+        );
+        assert_eq!(
+            decide(&request(&[], Some(6000)), &situation(Some(&s), 0, false)),
+            Decision::Issue
+        );
     }
 
     #[test]
     fn a_person_with_two_accounts_and_none_active_must_choose() {
         let s = session(990, None);
-        assert_eq!(decide(&request(&[], None), &situation(Some(&s), 2, false)), Decision::SelectAccount);
+        assert_eq!(
+            decide(&request(&[], None), &situation(Some(&s), 2, false)),
+            Decision::SelectAccount
+        );
         let chosen = session(990, Some("a"));
-        assert_eq!(decide(&request(&[], None), &situation(Some(&chosen), 2, true)), Decision::Issue);
+        assert_eq!(
+            decide(&request(&[], None), &situation(Some(&chosen), 2, true)),
+            Decision::Issue
+        );
     }
 
     #[test]
     fn prompt_consent_asks_until_consent_is_given() {
         let s = session(990, None);
-        assert_eq!(decide(&request(&["consent"], None), &situation(Some(&s), 1, true)), Decision::Consent);
+        assert_eq!(
+            decide(&request(&["consent"], None), &situation(Some(&s), 1, true)),
+            Decision::Consent
+        );
     }
 }

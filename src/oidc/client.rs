@@ -27,9 +27,13 @@ impl GrantType {
     }
 
     pub fn parse(text: &str) -> Option<GrantType> {
-        [GrantType::AuthorizationCode, GrantType::RefreshToken, GrantType::ClientCredentials]
-            .into_iter()
-            .find(|g| g.as_str() == text)
+        [
+            GrantType::AuthorizationCode,
+            GrantType::RefreshToken,
+            GrantType::ClientCredentials,
+        ]
+        .into_iter()
+        .find(|g| g.as_str() == text)
     }
 }
 
@@ -111,7 +115,9 @@ pub enum ClientError {
     EmptyName,
     #[error("{0} is not an absolute URI without a fragment")]
     InvalidUri(String),
-    #[error("a public client may only redirect to https, a loopback address or a private-use scheme: {0}")]
+    #[error(
+        "a public client may only redirect to https, a loopback address or a private-use scheme: {0}"
+    )]
     InsecurePublicRedirect(String),
     #[error("a client with the authorization_code grant needs at least one redirect URI")]
     NoRedirectUri,
@@ -206,7 +212,11 @@ fn validate(new: &NewClient) -> Result<String, ClientError> {
         return Err(ClientError::NoRedirectUri);
     }
     let mut hosts = Vec::new();
-    for uri in new.redirect_uris.iter().chain(&new.post_logout_redirect_uris) {
+    for uri in new
+        .redirect_uris
+        .iter()
+        .chain(&new.post_logout_redirect_uris)
+    {
         let parsed = url::Url::parse(uri).map_err(|_| ClientError::InvalidUri(uri.clone()))?;
         if parsed.fragment().is_some() || parsed.cannot_be_a_base() && parsed.scheme() != "urn" {
             return Err(ClientError::InvalidUri(uri.clone()));

@@ -24,10 +24,7 @@ pub async fn authenticate(
             }
             (id, Some(secret))
         }
-        None => (
-            form_id.ok_or_else(OAuthError::invalid_client)?,
-            form_secret,
-        ),
+        None => (form_id.ok_or_else(OAuthError::invalid_client)?, form_secret),
     };
     let client = client::find(&state.db, &client_id)
         .await?
@@ -62,7 +59,9 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OA
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .ok_or_else(OAuthError::invalid_client)?;
-    let (id, secret) = decoded.split_once(':').ok_or_else(OAuthError::invalid_client)?;
+    let (id, secret) = decoded
+        .split_once(':')
+        .ok_or_else(OAuthError::invalid_client)?;
     Ok(Some((form_decode(id), form_decode(secret))))
 }
 

@@ -11,7 +11,11 @@ use axum::response::{IntoResponse, Response};
 use maud::html;
 use std::sync::Arc;
 
-pub async fn callback(State(state): State<Arc<AppState>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+pub async fn callback(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let params = Params::parse(query.unwrap_or_default().as_bytes()).unwrap_or_default();
     let locale = Locale::choose(None, &headers);
     let command = params.get("code").map(|code| {

@@ -9,12 +9,12 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use openidconnect::core::{
-    CoreClaimName, CoreClientAuthMethod, CoreGrantType, CoreJwsSigningAlgorithm,
-    CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
+    CoreClaimName, CoreClientAuthMethod, CoreGrantType, CoreJwsSigningAlgorithm, CoreResponseMode,
+    CoreResponseType, CoreSubjectIdentifierType,
 };
 use openidconnect::{
-    AdditionalProviderMetadata, AuthUrl, IssuerUrl, JsonWebKeySetUrl, LanguageTag, ProviderMetadata,
-    ResponseTypes, Scope, TokenUrl, UserInfoUrl,
+    AdditionalProviderMetadata, AuthUrl, IssuerUrl, JsonWebKeySetUrl, LanguageTag,
+    ProviderMetadata, ResponseTypes, Scope, TokenUrl, UserInfoUrl,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -59,8 +59,15 @@ pub fn document(issuer: &str) -> Result<bytes::Bytes, openidconnect::url::ParseE
         end_session_endpoint: url("/end_session"),
         revocation_endpoint: url("/revoke"),
         introspection_endpoint: url("/introspect"),
-        revocation_endpoint_auth_methods_supported: strings(&["client_secret_basic", "client_secret_post", "none"]),
-        introspection_endpoint_auth_methods_supported: strings(&["client_secret_basic", "client_secret_post"]),
+        revocation_endpoint_auth_methods_supported: strings(&[
+            "client_secret_basic",
+            "client_secret_post",
+            "none",
+        ]),
+        introspection_endpoint_auth_methods_supported: strings(&[
+            "client_secret_basic",
+            "client_secret_post",
+        ]),
         code_challenge_methods_supported: strings(&["S256"]),
         authorization_response_iss_parameter_supported: true,
         prompt_values_supported: strings(&["none", "login", "consent", "select_account"]),
@@ -70,19 +77,43 @@ pub fn document(issuer: &str) -> Result<bytes::Bytes, openidconnect::url::ParseE
         SigningAlg::Es256 => CoreJwsSigningAlgorithm::EcdsaP256Sha256,
         SigningAlg::EdDsa => CoreJwsSigningAlgorithm::EdDsa,
     });
-    let claims = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "email", "name", "locale", "customer", "roles", "permissions"];
+    let claims = [
+        "sub",
+        "iss",
+        "aud",
+        "exp",
+        "iat",
+        "auth_time",
+        "nonce",
+        "at_hash",
+        "sid",
+        "email",
+        "name",
+        "locale",
+        "customer",
+        "roles",
+        "permissions",
+    ];
     let metadata: Metadata = ProviderMetadata::new(
         IssuerUrl::new(issuer.to_string())?,
         AuthUrl::new(url("/authorize"))?,
         JsonWebKeySetUrl::new(url("/jwks"))?,
         vec![ResponseTypes::new(vec![CoreResponseType::Code])],
-        vec![CoreSubjectIdentifierType::Public, CoreSubjectIdentifierType::Pairwise],
+        vec![
+            CoreSubjectIdentifierType::Public,
+            CoreSubjectIdentifierType::Pairwise,
+        ],
         algs.collect(),
         extra,
     )
     .set_token_endpoint(Some(TokenUrl::new(url("/token"))?))
     .set_userinfo_endpoint(Some(UserInfoUrl::new(url("/userinfo"))?))
-    .set_scopes_supported(Some(SUPPORTED_SCOPES.iter().map(|s| Scope::new(s.to_string())).collect()))
+    .set_scopes_supported(Some(
+        SUPPORTED_SCOPES
+            .iter()
+            .map(|s| Scope::new(s.to_string()))
+            .collect(),
+    ))
     .set_response_modes_supported(Some(vec![CoreResponseMode::Query]))
     .set_grant_types_supported(Some(vec![
         CoreGrantType::AuthorizationCode,
@@ -94,8 +125,16 @@ pub fn document(issuer: &str) -> Result<bytes::Bytes, openidconnect::url::ParseE
         CoreClientAuthMethod::ClientSecretPost,
         CoreClientAuthMethod::None,
     ]))
-    .set_claims_supported(Some(claims.iter().map(|c| CoreClaimName::new(c.to_string())).collect()))
-    .set_ui_locales_supported(Some(vec![LanguageTag::new("en".into()), LanguageTag::new("sv".into())]))
+    .set_claims_supported(Some(
+        claims
+            .iter()
+            .map(|c| CoreClaimName::new(c.to_string()))
+            .collect(),
+    ))
+    .set_ui_locales_supported(Some(vec![
+        LanguageTag::new("en".into()),
+        LanguageTag::new("sv".into()),
+    ]))
     .set_claims_parameter_supported(Some(false))
     .set_request_parameter_supported(Some(false))
     .set_request_uri_parameter_supported(Some(false));
@@ -105,7 +144,10 @@ pub fn document(issuer: &str) -> Result<bytes::Bytes, openidconnect::url::ParseE
 fn json(body: bytes::Bytes, cache_secs: u32) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     if let Ok(value) = HeaderValue::from_str(&format!("public, max-age={cache_secs}")) {
         headers.insert(header::CACHE_CONTROL, value);
     }

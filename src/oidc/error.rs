@@ -73,7 +73,10 @@ impl OAuthError {
         Self::new(ErrorCode::InvalidClient, "client authentication failed")
     }
     pub fn server_error() -> Self {
-        Self::new(ErrorCode::ServerError, "the server could not complete the request")
+        Self::new(
+            ErrorCode::ServerError,
+            "the server could not complete the request",
+        )
     }
 }
 
@@ -158,13 +161,17 @@ impl IntoResponse for BearerError {
             ),
             BearerError::InvalidToken(why) => (
                 StatusCode::UNAUTHORIZED,
-                format!("Bearer realm=\"trohet\", error=\"invalid_token\", error_description=\"{why}\""),
+                format!(
+                    "Bearer realm=\"trohet\", error=\"invalid_token\", error_description=\"{why}\""
+                ),
                 "invalid_token",
                 why,
             ),
             BearerError::InsufficientScope(why) => (
                 StatusCode::FORBIDDEN,
-                format!("Bearer realm=\"trohet\", error=\"insufficient_scope\", error_description=\"{why}\""),
+                format!(
+                    "Bearer realm=\"trohet\", error=\"insufficient_scope\", error_description=\"{why}\""
+                ),
                 "insufficient_scope",
                 why,
             ),
@@ -176,7 +183,9 @@ impl IntoResponse for BearerError {
         };
         let mut response = (status, axum::Json(body)).into_response();
         if let Ok(value) = HeaderValue::from_str(&challenge) {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, value);
         }
         response
     }

@@ -24,16 +24,30 @@ pub async fn authorize_get(
 ) -> Response {
     match Params::parse(query.unwrap_or_default().as_bytes()) {
         Ok(params) => start(&state, &headers, params).await,
-        Err(error) => error_page(StatusCode::BAD_REQUEST, Locale::choose(None, &headers), &error.to_string()),
+        Err(error) => error_page(
+            StatusCode::BAD_REQUEST,
+            Locale::choose(None, &headers),
+            &error.to_string(),
+        ),
     }
 }
 
 /// OIDC Core §3.1.2.1: the authorization request may also arrive as a form post.
-pub async fn authorize_post(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+pub async fn authorize_post(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     match Params::from_form(content_type, &body) {
         Ok(params) => start(&state, &headers, params).await,
-        Err(error) => error_page(StatusCode::BAD_REQUEST, Locale::choose(None, &headers), &error.to_string()),
+        Err(error) => error_page(
+            StatusCode::BAD_REQUEST,
+            Locale::choose(None, &headers),
+            &error.to_string(),
+        ),
     }
 }
 
@@ -46,7 +60,11 @@ async fn start(state: &AppState, headers: &HeaderMap, params: Params) -> Respons
 }
 
 /// `GET /authorize/continue?auth=ID`: where login, account choice and consent lead back to.
-pub async fn resume(State(state): State<Arc<AppState>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+pub async fn resume(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     match load_pending(&state, &headers, query.as_deref()).await {
         Ok((pending, request)) => proceed(&state, &headers, request, Some(pending)).await,
         Err(response) => response,
@@ -64,12 +82,21 @@ pub async fn load_pending(
         .ok()
         .and_then(|mut p| p.take("auth"));
     find_pending(state, id.as_deref()).await.ok_or_else(|| {
-        error_page(StatusCode::BAD_REQUEST, locale, locale.text().request_expired)
+        error_page(
+            StatusCode::BAD_REQUEST,
+            locale,
+            locale.text().request_expired,
+        )
     })
 }
 
-pub async fn find_pending(state: &AppState, id: Option<&str>) -> Option<(PendingRequest, AuthorizationRequest)> {
-    let pending = store::find_request(&state.db, id?, state.clock.now()).await.ok()??;
+pub async fn find_pending(
+    state: &AppState,
+    id: Option<&str>,
+) -> Option<(PendingRequest, AuthorizationRequest)> {
+    let pending = store::find_request(&state.db, id?, state.clock.now())
+        .await
+        .ok()??;
     let request = serde_json::from_str(&pending.params).ok()?;
     Some((pending, request))
 }
@@ -82,7 +109,12 @@ async fn proceed(
 ) -> Response {
     match decide_and_act(state, headers, &request, pending).await {
         Ok(response) => response,
-        Err(error) => authorize::redirect_error(state, &request.redirect_uri, request.state.as_deref(), &error),
+        Err(error) => authorize::redirect_error(
+            state,
+            &request.redirect_uri,
+            request.state.as_deref(),
+            &error,
+        ),
     }
 }
 
@@ -98,7 +130,9 @@ async fn decide_and_act(
         Some(s) => identity_store::memberships_of(&state.db, &s.person_id).await?,
         None => Vec::new(),
     };
-    let active = session.as_ref().and_then(|s| s.active_customer_account_id.clone());
+    let active = session
+        .as_ref()
+        .and_then(|s| s.active_customer_account_id.clone());
     let active_valid = active
         .as_ref()
         .is_some_and(|id| memberships.iter().any(|m| &m.customer_account_id == id));
@@ -125,7 +159,12 @@ async fn decide_and_act(
             let account = if active_valid {
                 active
             } else if let [only] = memberships.as_slice() {
-                session::set_active_customer_account(&state.db, &session.sid, &only.customer_account_id).await?;
+                session::set_active_customer_account(
+                    &state.db,
+                    &session.sid,
+                    &only.customer_account_id,
+                )
+                .await?;
                 Some(only.customer_account_id.clone())
             } else {
                 None
@@ -144,7 +183,11 @@ async fn decide_and_act(
     Ok(Redirect::to(&authorize::interaction_url(page, &id)).into_response())
 }
 
-async fn remember(state: &AppState, request: &AuthorizationRequest, now: i64) -> Result<String, OAuthError> {
+async fn remember(
+    state: &AppState,
+    request: &AuthorizationRequest,
+    now: i64,
+) -> Result<String, OAuthError> {
     let id = crypto::random_token();
     let params = serde_json::to_string(request).map_err(|_| OAuthError::server_error())?;
     let expires_at = now + state.config.tokens.authorization_request_ttl_secs;

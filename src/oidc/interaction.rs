@@ -30,36 +30,73 @@ struct Step2 {
     locale: Locale,
 }
 
-async fn context(state: &AppState, headers: &HeaderMap, query: Option<&str>) -> Result<Step2, Response> {
+async fn context(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Result<Step2, Response> {
     let (pending, request) = load_pending(state, headers, query).await?;
     let locale = authorize::headers_locale(&request, headers);
     let session = current_session(state, headers)
         .await
         .map_err(|_| unavailable(locale))?;
     let Some(session) = session else {
-        return Err(Redirect::to(&interaction_url("/login", &pending.authorization_request_id)).into_response());
+        return Err(Redirect::to(&interaction_url(
+            "/login",
+            &pending.authorization_request_id,
+        ))
+        .into_response());
     };
-    Ok(Step2 { pending, request, session, locale })
+    Ok(Step2 {
+        pending,
+        request,
+        session,
+        locale,
+    })
 }
 
 /// The same for a form post, after checking its CSRF token.
-async fn posted(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(Step2, Params), Response> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+async fn posted(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Step2, Params), Response> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     let params = Params::from_form(content_type, body).unwrap_or_default();
     let locale = Locale::choose(None, headers);
     if !csrf::verify(&state.csrf_key, headers, params.get("csrf")) {
-        return Err(error_page(StatusCode::BAD_REQUEST, locale, locale.text().form_expired));
+        return Err(error_page(
+            StatusCode::BAD_REQUEST,
+            locale,
+            locale.text().form_expired,
+        ));
     }
-    let query = format!("auth={}", url::form_urlencoded::byte_serialize(params.get("auth").unwrap_or_default().as_bytes()).collect::<String>());
+    let query = format!(
+        "auth={}",
+        url::form_urlencoded::byte_serialize(params.get("auth").unwrap_or_default().as_bytes())
+            .collect::<String>()
+    );
     let step = context(state, headers, Some(&query)).await?;
     Ok((step, params))
 }
 
 fn unavailable(locale: Locale) -> Response {
-    error_page(StatusCode::SERVICE_UNAVAILABLE, locale, "Please try again shortly.")
+    error_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        locale,
+        "Please try again shortly.",
+    )
 }
 
-fn page(state: &AppState, headers: &HeaderMap, locale: Locale, title: &str, body: impl FnOnce(&str) -> Markup) -> Response {
+fn page(
+    state: &AppState,
+    headers: &HeaderMap,
+    locale: Locale,
+    title: &str,
+    body: impl FnOnce(&str) -> Markup,
+) -> Response {
     let csrf = csrf::issue(&state.csrf_key, headers, state.https);
     let mut response = layout(locale, title, body(&csrf.token)).into_response();
     if let Some(cookie) = csrf.set_cookie {
@@ -68,54 +105,83 @@ fn page(state: &AppState, headers: &HeaderMap, locale: Locale, title: &str, body
     response
 }
 
-pub async fn select_account_page(State(state): State<Arc<AppState>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+pub async fn select_account_page(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let step = match context(&state, &headers, query.as_deref()).await {
         Ok(step) => step,
         Err(response) => return response,
     };
-    let Ok(memberships) = identity_store::memberships_of(&state.db, &step.session.person_id).await else {
+    let Ok(memberships) = identity_store::memberships_of(&state.db, &step.session.person_id).await
+    else {
         return unavailable(step.locale);
     };
     let text = step.locale.text();
     let auth = step.pending.authorization_request_id.clone();
-    page(&state, &headers, step.locale, text.choose_account, |csrf| html! {
-        h1 { (text.choose_account) }
-        p { (text.choose_account_intro) }
-        form method="post" action="/select-account" {
-            (hidden("csrf", csrf))
-            (hidden("auth", &auth))
-            @for m in &memberships {
-                button.account type="submit" name="customer_account_id" value=(m.customer_account_id) { (m.customer_name) }
+    page(&state, &headers, step.locale, text.choose_account, |csrf| {
+        html! {
+            h1 { (text.choose_account) }
+            p { (text.choose_account_intro) }
+            form method="post" action="/select-account" {
+                (hidden("csrf", csrf))
+                (hidden("auth", &auth))
+                @for m in &memberships {
+                    button.account type="submit" name="customer_account_id" value=(m.customer_account_id) { (m.customer_name) }
+                }
             }
         }
     })
 }
 
-pub async fn select_account_submit(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn select_account_submit(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let (step, params) = match posted(&state, &headers, &body).await {
         Ok(found) => found,
         Err(response) => return response,
     };
     let chosen = params.get("customer_account_id").unwrap_or_default();
     let result = async {
-        let memberships = identity_store::memberships_of(&state.db, &step.session.person_id).await?;
+        let memberships =
+            identity_store::memberships_of(&state.db, &step.session.person_id).await?;
         if !memberships.iter().any(|m| m.customer_account_id == chosen) {
             return Ok::<_, crate::identity::IdentityError>(None);
         }
         session::set_active_customer_account(&state.db, &step.session.sid, chosen).await?;
-        store::mark_request(&state.db, &step.pending.authorization_request_id, Step::AccountChosen, state.clock.now())
-            .await?;
+        store::mark_request(
+            &state.db,
+            &step.pending.authorization_request_id,
+            Step::AccountChosen,
+            state.clock.now(),
+        )
+        .await?;
         Ok(Some(()))
     }
     .await;
     match result {
-        Ok(Some(())) => Redirect::to(&interaction_url("/authorize/continue", &step.pending.authorization_request_id)).into_response(),
-        Ok(None) => error_page(StatusCode::BAD_REQUEST, step.locale, step.locale.text().choose_account),
+        Ok(Some(())) => Redirect::to(&interaction_url(
+            "/authorize/continue",
+            &step.pending.authorization_request_id,
+        ))
+        .into_response(),
+        Ok(None) => error_page(
+            StatusCode::BAD_REQUEST,
+            step.locale,
+            step.locale.text().choose_account,
+        ),
         Err(_) => unavailable(step.locale),
     }
 }
 
-pub async fn consent_page(State(state): State<Arc<AppState>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+pub async fn consent_page(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let step = match context(&state, &headers, query.as_deref()).await {
         Ok(step) => step,
         Err(response) => return response,
@@ -135,28 +201,35 @@ pub async fn consent_page(State(state): State<Arc<AppState>>, headers: HeaderMap
         .map(|(_, description)| *description)
         .collect();
     let auth = step.pending.authorization_request_id.clone();
-    page(&state, &headers, step.locale, text.consent_title, |csrf| html! {
-        h1 { (text.consent_title) }
-        p { strong { (client_name) } " " (text.consent_intro) }
-        ul.scopes { @for d in &described { li { (d) } } }
-        form method="post" action="/consent" {
-            (hidden("csrf", csrf))
-            (hidden("auth", &auth))
-            button type="submit" name="decision" value="allow" { (text.allow) }
-            " "
-            button.secondary type="submit" name="decision" value="deny" { (text.deny) }
+    page(&state, &headers, step.locale, text.consent_title, |csrf| {
+        html! {
+            h1 { (text.consent_title) }
+            p { strong { (client_name) } " " (text.consent_intro) }
+            ul.scopes { @for d in &described { li { (d) } } }
+            form method="post" action="/consent" {
+                (hidden("csrf", csrf))
+                (hidden("auth", &auth))
+                button type="submit" name="decision" value="allow" { (text.allow) }
+                " "
+                button.secondary type="submit" name="decision" value="deny" { (text.deny) }
+            }
         }
     })
 }
 
-pub async fn consent_submit(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn consent_submit(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let (step, params) = match posted(&state, &headers, &body).await {
         Ok(found) => found,
         Err(response) => return response,
     };
     let id = &step.pending.authorization_request_id;
     if params.get("decision") == Some("allow") {
-        return match store::mark_request(&state.db, id, Step::ConsentGiven, state.clock.now()).await {
+        return match store::mark_request(&state.db, id, Step::ConsentGiven, state.clock.now()).await
+        {
             Ok(()) => Redirect::to(&interaction_url("/authorize/continue", id)).into_response(),
             Err(_) => unavailable(step.locale),
         };
@@ -165,6 +238,10 @@ pub async fn consent_submit(State(state): State<Arc<AppState>>, headers: HeaderM
         return unavailable(step.locale);
     }
     let error = OAuthError::new(ErrorCode::AccessDenied, "the person denied the request");
-    authorize::redirect_error(&state, &step.request.redirect_uri, step.request.state.as_deref(), &error)
+    authorize::redirect_error(
+        &state,
+        &step.request.redirect_uri,
+        step.request.state.as_deref(),
+        &error,
+    )
 }
-

@@ -20,7 +20,10 @@ use std::sync::Arc;
 
 pub enum ActiveToken {
     Access(AccessClaims),
-    Refresh { grant: store::Grant, expires_at: i64 },
+    Refresh {
+        grant: store::Grant,
+        expires_at: i64,
+    },
 }
 
 /// Verifies an access token and checks it has not been revoked, alone or with its grant.
@@ -46,7 +49,9 @@ pub async fn active_access_token(
 
 async fn resolve(state: &AppState, token: &str) -> Result<Option<ActiveToken>, sqlx::Error> {
     if token.matches('.').count() == 2 {
-        return Ok(active_access_token(state, token).await?.map(ActiveToken::Access));
+        return Ok(active_access_token(state, token)
+            .await?
+            .map(ActiveToken::Access));
     }
     let now = state.clock.now();
     let Some((grant_id, expires_at)) =
@@ -96,7 +101,9 @@ pub async fn introspect(
                 "public clients may not introspect tokens",
             ));
         }
-        let token = params.get("token").ok_or_else(|| OAuthError::invalid_request("token is missing"))?;
+        let token = params
+            .get("token")
+            .ok_or_else(|| OAuthError::invalid_request("token is missing"))?;
         let answer = match resolve(&state, token).await? {
             Some(ActiveToken::Access(claims)) => Introspection {
                 active: true,
@@ -138,16 +145,24 @@ pub async fn introspect(
 
 /// RFC 7009: answers 200 whether or not the token was known, so revocation leaks nothing;
 /// a token of another client is left alone.
-pub async fn revoke(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn revoke(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let result = async {
         let (client, params) = authenticated_request(&state, &headers, &body).await?;
-        let token = params.get("token").ok_or_else(|| OAuthError::invalid_request("token is missing"))?;
+        let token = params
+            .get("token")
+            .ok_or_else(|| OAuthError::invalid_request("token is missing"))?;
         let now = state.clock.now();
         match resolve(&state, token).await? {
-            Some(ActiveToken::Access(claims)) if claims.client_id == client.client_id => match claims.gid {
-                Some(grant_id) => store::revoke_grant(&state.db, &grant_id, now).await?,
-                None => store::revoke_access_token(&state.db, &claims.jti, claims.exp).await?,
-            },
+            Some(ActiveToken::Access(claims)) if claims.client_id == client.client_id => {
+                match claims.gid {
+                    Some(grant_id) => store::revoke_grant(&state.db, &grant_id, now).await?,
+                    None => store::revoke_access_token(&state.db, &claims.jti, claims.exp).await?,
+                }
+            }
             Some(ActiveToken::Refresh { grant, .. }) if grant.client_id == client.client_id => {
                 store::revoke_grant(&state.db, &grant.grant_id, now).await?
             }
@@ -167,7 +182,9 @@ async fn authenticated_request(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(super::client::Client, Params), OAuthError> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     let mut params = Params::from_form(content_type, body)
         .map_err(|e| OAuthError::invalid_request(e.to_string()))?;
     let client = client_auth::authenticate(state, headers, &mut params).await?;

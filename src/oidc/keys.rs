@@ -6,8 +6,8 @@ use super::jws::SigningAlg;
 use crate::clock::UnixTime;
 use crate::crypto::{self, MasterKey};
 use crate::db::Db;
-use openidconnect::core::{CoreJsonCurveType, CoreJsonWebKey, CoreJsonWebKeySet};
 use openidconnect::JsonWebKeyId;
+use openidconnect::core::{CoreJsonCurveType, CoreJsonWebKey, CoreJsonWebKeySet};
 use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RsaKeyPair};
 use std::sync::{Arc, RwLock};
@@ -264,26 +264,39 @@ fn generate(alg: SigningAlg, kid: &str) -> Result<(Vec<u8>, CoreJsonWebKey), Key
         SigningAlg::Rs256 => {
             use rsa::pkcs8::EncodePrivateKey;
             use rsa::traits::PublicKeyParts;
-            let private = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).map_err(|_| failed())?;
+            let private =
+                rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).map_err(|_| failed())?;
             let der = private.to_pkcs8_der().map_err(|_| failed())?;
-            let jwk = CoreJsonWebKey::new_rsa(private.n().to_bytes_be(), private.e().to_bytes_be(), kid);
+            let jwk =
+                CoreJsonWebKey::new_rsa(private.n().to_bytes_be(), private.e().to_bytes_be(), kid);
             Ok((der.as_bytes().to_vec(), jwk))
         }
         SigningAlg::Es256 => {
-            let doc = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-                .map_err(|_| failed())?;
-            let pair = EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, doc.as_ref(), &rng)
-                .map_err(|_| failed())?;
+            let doc =
+                EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+                    .map_err(|_| failed())?;
+            let pair = EcdsaKeyPair::from_pkcs8(
+                &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+                doc.as_ref(),
+                &rng,
+            )
+            .map_err(|_| failed())?;
             // Uncompressed point: 0x04 || x (32 bytes) || y (32 bytes).
             let point = pair.public_key().as_ref();
             let (x, y) = (point[1..33].to_vec(), point[33..65].to_vec());
-            Ok((doc.as_ref().to_vec(), CoreJsonWebKey::new_ec(x, y, CoreJsonCurveType::P256, kid)))
+            Ok((
+                doc.as_ref().to_vec(),
+                CoreJsonWebKey::new_ec(x, y, CoreJsonCurveType::P256, kid),
+            ))
         }
         SigningAlg::EdDsa => {
             let doc = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| failed())?;
             let pair = Ed25519KeyPair::from_pkcs8(doc.as_ref()).map_err(|_| failed())?;
             let x = pair.public_key().as_ref().to_vec();
-            Ok((doc.as_ref().to_vec(), CoreJsonWebKey::new_okp(x, CoreJsonCurveType::Ed25519, kid)))
+            Ok((
+                doc.as_ref().to_vec(),
+                CoreJsonWebKey::new_okp(x, CoreJsonCurveType::Ed25519, kid),
+            ))
         }
     }
 }

@@ -25,16 +25,31 @@ struct LoginForm<'a> {
     error: Option<&'static str>,
 }
 
-pub async fn login_page(State(state): State<Arc<AppState>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+pub async fn login_page(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let params = Params::parse(query.unwrap_or_default().as_bytes()).unwrap_or_default();
     let auth = params.get("auth");
     let pending = find_pending(&state, auth).await;
-    let locale = Locale::choose(pending.as_ref().and_then(|(_, r)| r.ui_locales.as_deref()), &headers);
+    let locale = Locale::choose(
+        pending.as_ref().and_then(|(_, r)| r.ui_locales.as_deref()),
+        &headers,
+    );
     if auth.is_some() && pending.is_none() {
-        return crate::web::page::error_page(StatusCode::BAD_REQUEST, locale, locale.text().request_expired);
+        return crate::web::page::error_page(
+            StatusCode::BAD_REQUEST,
+            locale,
+            locale.text().request_expired,
+        );
     }
     let client_name = match &pending {
-        Some((p, _)) => client::find(&state.db, &p.client_id).await.ok().flatten().map(|c| c.name),
+        Some((p, _)) => client::find(&state.db, &p.client_id)
+            .await
+            .ok()
+            .flatten()
+            .map(|c| c.name),
         None => None,
     };
     let form = LoginForm {
@@ -46,15 +61,29 @@ pub async fn login_page(State(state): State<Arc<AppState>>, headers: HeaderMap, 
     render(&state, &headers, locale, StatusCode::OK, form)
 }
 
-pub async fn login_submit(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+pub async fn login_submit(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     let params = Params::from_form(content_type, &body).unwrap_or_default();
     let auth = params.get("auth");
     let pending = find_pending(&state, auth).await;
-    let locale = Locale::choose(pending.as_ref().and_then(|(_, r)| r.ui_locales.as_deref()), &headers);
+    let locale = Locale::choose(
+        pending.as_ref().and_then(|(_, r)| r.ui_locales.as_deref()),
+        &headers,
+    );
     let text = locale.text();
     let retry = |status, error| {
-        let form = LoginForm { auth, client_name: None, email: params.get("email"), error: Some(error) };
+        let form = LoginForm {
+            auth,
+            client_name: None,
+            email: params.get("email"),
+            error: Some(error),
+        };
         render(&state, &headers, locale, status, form)
     };
     if !csrf::verify(&state.csrf_key, &headers, params.get("csrf")) {
@@ -71,15 +100,32 @@ pub async fn login_submit(State(state): State<Arc<AppState>>, headers: HeaderMap
         }
         Err(error) => {
             tracing::error!(error = %crate::web::error_chain(&error), "login failed");
-            return crate::web::page::error_page(StatusCode::SERVICE_UNAVAILABLE, locale, "Please try again shortly.");
+            return crate::web::page::error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                locale,
+                "Please try again shortly.",
+            );
         }
     };
     state.metrics.login(true);
-    match start_session(&state, &headers, &person, pending.as_ref().map(|(p, _)| p.authorization_request_id.as_str())).await {
+    match start_session(
+        &state,
+        &headers,
+        &person,
+        pending
+            .as_ref()
+            .map(|(p, _)| p.authorization_request_id.as_str()),
+    )
+    .await
+    {
         Ok(response) => response,
         Err(error) => {
             tracing::error!(error = %crate::web::error_chain(&error), "cannot start a session");
-            crate::web::page::error_page(StatusCode::SERVICE_UNAVAILABLE, locale, "Please try again shortly.")
+            crate::web::page::error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                locale,
+                "Please try again shortly.",
+            )
         }
     }
 }
@@ -100,7 +146,9 @@ async fn verify_credentials(
         None => (None, None),
     };
     let verified = state.hasher.verify(hash, password).await;
-    Ok(person.filter(|p| verified && p.is_active()).map(|p| p.person_id))
+    Ok(person
+        .filter(|p| verified && p.is_active())
+        .map(|p| p.person_id))
 }
 
 async fn start_session(
@@ -113,7 +161,8 @@ async fn start_session(
     if let Some(old) = crate::identity::routes::current_session(state, headers).await? {
         session::delete(&state.db, &old.sid).await?;
     }
-    let (cookie_value, _) = session::create(&state.db, person_id, &state.config.session, now).await?;
+    let (cookie_value, _) =
+        session::create(&state.db, person_id, &state.config.session, now).await?;
     let target = match pending_id {
         Some(id) => {
             store::mark_request(&state.db, id, Step::Login, now).await?;
@@ -130,7 +179,13 @@ async fn start_session(
     Ok(response)
 }
 
-fn render(state: &AppState, headers: &HeaderMap, locale: Locale, status: StatusCode, form: LoginForm) -> Response {
+fn render(
+    state: &AppState,
+    headers: &HeaderMap,
+    locale: Locale,
+    status: StatusCode,
+    form: LoginForm,
+) -> Response {
     let text = locale.text();
     let csrf = csrf::issue(&state.csrf_key, headers, state.https);
     let body = html! {

@@ -33,23 +33,34 @@ fn signed_out(state: &AppState, locale: Locale) -> Response {
     let text = locale.text();
     let body = html! { h1 { (text.signed_out) } p { a href="/login" { (text.sign_in) } } };
     let mut response = layout(locale, text.signed_out, body).into_response();
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, cookies::clear(cookies::SESSION_COOKIE, state.https));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookies::clear(cookies::SESSION_COOKIE, state.https),
+    );
     response
 }
 
 /// `POST /logout` from the account page.
-pub async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn logout(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let locale = Locale::choose(None, &headers);
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     let params = Params::from_form(content_type, &body).unwrap_or_default();
     if !csrf::verify(&state.csrf_key, &headers, params.get("csrf")) {
         return error_page(StatusCode::BAD_REQUEST, locale, locale.text().form_expired);
     }
     match sign_out(&state, &headers).await {
         Ok(()) => signed_out(&state, locale),
-        Err(_) => error_page(StatusCode::SERVICE_UNAVAILABLE, locale, "Please try again shortly."),
+        Err(_) => error_page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            locale,
+            "Please try again shortly.",
+        ),
     }
 }
 
@@ -63,49 +74,86 @@ async fn sign_out(state: &AppState, headers: &HeaderMap) -> Result<(), sqlx::Err
     Ok(())
 }
 
-pub async fn end_session_get(State(state): State<Arc<AppState>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+pub async fn end_session_get(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let params = Params::parse(query.unwrap_or_default().as_bytes());
     end_session(&state, &headers, params.map_err(|e| e.to_string())).await
 }
 
-pub async fn end_session_post(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+pub async fn end_session_post(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     let params = Params::from_form(content_type, &body);
     end_session(&state, &headers, params.map_err(|e| e.to_string())).await
 }
 
-async fn end_session(state: &AppState, headers: &HeaderMap, params: Result<Params, String>) -> Response {
-    let locale = Locale::choose(params.as_ref().ok().and_then(|p| p.get("ui_locales")), headers);
+async fn end_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: Result<Params, String>,
+) -> Response {
+    let locale = Locale::choose(
+        params.as_ref().ok().and_then(|p| p.get("ui_locales")),
+        headers,
+    );
     let bad = |message: &str| error_page(StatusCode::BAD_REQUEST, locale, message);
     let params = match params {
         Ok(params) => params,
         Err(message) => return bad(&message),
     };
     let hint = match params.get("id_token_hint") {
-        Some(token) => match jws::verify::<IdTokenHint>(&state.keys.current(), token, jws::TYP_ID_TOKEN) {
-            Some(hint) if hint.iss == state.issuer => Some(hint),
-            _ => return bad("The id_token_hint is not an ID token we issued."),
-        },
+        Some(token) => {
+            match jws::verify::<IdTokenHint>(&state.keys.current(), token, jws::TYP_ID_TOKEN) {
+                Some(hint) if hint.iss == state.issuer => Some(hint),
+                _ => return bad("The id_token_hint is not an ID token we issued."),
+            }
+        }
         None => None,
     };
-    let client_id = match (hint.as_ref().map(|h| h.aud.as_str()), params.get("client_id")) {
+    let client_id = match (
+        hint.as_ref().map(|h| h.aud.as_str()),
+        params.get("client_id"),
+    ) {
         (Some(a), Some(b)) if a != b => return bad("client_id does not match the id_token_hint."),
         (a, b) => a.or(b),
     };
     let client = match client_id {
         Some(id) => match client::find(&state.db, id).await {
             Ok(found) => found,
-            Err(_) => return error_page(StatusCode::SERVICE_UNAVAILABLE, locale, "Please try again shortly."),
+            Err(_) => {
+                return error_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    locale,
+                    "Please try again shortly.",
+                );
+            }
         },
         None => None,
     };
     let target = match params.get("post_logout_redirect_uri") {
-        Some(uri) if client.as_ref().is_some_and(|c: &Client| c.has_post_logout_redirect_uri(uri)) => Some(uri),
-        Some(_) => return bad("The application asked to return you to an address it has not registered."),
+        Some(uri)
+            if client
+                .as_ref()
+                .is_some_and(|c: &Client| c.has_post_logout_redirect_uri(uri)) =>
+        {
+            Some(uri)
+        }
+        Some(_) => {
+            return bad("The application asked to return you to an address it has not registered.");
+        }
         None => None,
     };
     let session = current_session(state, headers).await.ok().flatten();
-    let confirmed = params.get("confirm") == Some("yes") && csrf::verify(&state.csrf_key, headers, params.get("csrf"));
+    let confirmed = params.get("confirm") == Some("yes")
+        && csrf::verify(&state.csrf_key, headers, params.get("csrf"));
     // Without proof that the request comes from the session's own relying party, ask the
     // person first, so that a third-party page cannot sign them out (logout CSRF).
     let hint_matches = hint.as_ref().is_some_and(|h| match &session {
@@ -117,25 +165,40 @@ async fn end_session(state: &AppState, headers: &HeaderMap, params: Result<Param
             return confirm_page(state, headers, locale, &params);
         }
         if end_browser_session(state, &session.sid).await.is_err() {
-            return error_page(StatusCode::SERVICE_UNAVAILABLE, locale, "Please try again shortly.");
+            return error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                locale,
+                "Please try again shortly.",
+            );
         }
     }
     match target {
         Some(uri) => {
             let mut response = redirect_with(uri, &[("state", params.get("state"))]);
-            response
-                .headers_mut()
-                .append(header::SET_COOKIE, cookies::clear(cookies::SESSION_COOKIE, state.https));
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                cookies::clear(cookies::SESSION_COOKIE, state.https),
+            );
             response
         }
         None => signed_out(state, locale),
     }
 }
 
-fn confirm_page(state: &AppState, headers: &HeaderMap, locale: Locale, params: &Params) -> Response {
+fn confirm_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    locale: Locale,
+    params: &Params,
+) -> Response {
     let text = locale.text();
     let csrf = csrf::issue(&state.csrf_key, headers, state.https);
-    let carried = ["client_id", "post_logout_redirect_uri", "state", "ui_locales"];
+    let carried = [
+        "client_id",
+        "post_logout_redirect_uri",
+        "state",
+        "ui_locales",
+    ];
     let body = html! {
         h1 { (text.sign_out_confirm) }
         form method="post" action="/end_session" {

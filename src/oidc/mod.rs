@@ -37,23 +37,44 @@ pub fn router(demo: bool) -> Router<Arc<AppState>> {
     let cors = CorsLayer::new()
         .allow_origin(tower_http::cors::Any)
         .allow_methods(tower_http::cors::Any)
-        .allow_headers([axum::http::header::AUTHORIZATION, axum::http::header::CONTENT_TYPE]);
+        .allow_headers([
+            axum::http::header::AUTHORIZATION,
+            axum::http::header::CONTENT_TYPE,
+        ]);
     let api = Router::new()
-        .route("/.well-known/openid-configuration", get(discovery::openid_configuration))
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery::openid_configuration),
+        )
         .route("/jwks", get(discovery::jwks))
         .route("/token", post(token::token))
-        .route("/userinfo", get(userinfo::userinfo).post(userinfo::userinfo))
+        .route(
+            "/userinfo",
+            get(userinfo::userinfo).post(userinfo::userinfo),
+        )
         .route("/revoke", post(introspect::revoke))
         .route("/introspect", post(introspect::introspect))
         .layer(cors);
     let pages = Router::new()
-        .route("/authorize", get(flow::authorize_get).post(flow::authorize_post))
+        .route(
+            "/authorize",
+            get(flow::authorize_get).post(flow::authorize_post),
+        )
         .route("/authorize/continue", get(flow::resume))
         .route("/login", get(login::login_page).post(login::login_submit))
-        .route("/select-account", get(interaction::select_account_page).post(interaction::select_account_submit))
-        .route("/consent", get(interaction::consent_page).post(interaction::consent_submit))
+        .route(
+            "/select-account",
+            get(interaction::select_account_page).post(interaction::select_account_submit),
+        )
+        .route(
+            "/consent",
+            get(interaction::consent_page).post(interaction::consent_submit),
+        )
         .route("/logout", post(logout::logout))
-        .route("/end_session", get(logout::end_session_get).post(logout::end_session_post));
+        .route(
+            "/end_session",
+            get(logout::end_session_get).post(logout::end_session_post),
+        );
     let router = api.merge(pages);
     if demo {
         router.route("/demo/callback", get(demo::callback))

@@ -4,8 +4,14 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-pub const SUPPORTED_SCOPES: [&str; 6] =
-    ["openid", "profile", "email", "offline_access", "customer", "roles"];
+pub const SUPPORTED_SCOPES: [&str; 6] = [
+    "openid",
+    "profile",
+    "email",
+    "offline_access",
+    "customer",
+    "roles",
+];
 
 /// A set of scope values, kept sorted so tokens and responses are stable.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -13,7 +19,12 @@ pub struct Scope(BTreeSet<String>);
 
 impl Scope {
     pub fn parse(text: &str) -> Scope {
-        Scope(text.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect())
+        Scope(
+            text.split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+        )
     }
 
     pub fn contains(&self, value: &str) -> bool {

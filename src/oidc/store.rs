@@ -154,18 +154,22 @@ const GRANT_COLUMNS: &str =
     "grant_id, client_id, person_id, customer_account_id, sid, scope, auth_time, revoked_at";
 
 pub async fn find_grant(db: &Db, grant_id: &str) -> Result<Option<Grant>, sqlx::Error> {
-    sqlx::query_as(&format!("select {GRANT_COLUMNS} from oauth_grant where grant_id = $1"))
-        .bind(grant_id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as(&format!(
+        "select {GRANT_COLUMNS} from oauth_grant where grant_id = $1"
+    ))
+    .bind(grant_id)
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn revoke_grant(db: &Db, grant_id: &str, now: UnixTime) -> Result<(), sqlx::Error> {
-    sqlx::query("update oauth_grant set revoked_at = $1 where grant_id = $2 and revoked_at is null")
-        .bind(now)
-        .bind(grant_id)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "update oauth_grant set revoked_at = $1 where grant_id = $2 and revoked_at is null",
+    )
+    .bind(now)
+    .bind(grant_id)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -193,7 +197,9 @@ pub struct RedeemedCode {
 pub enum CodeRedemption {
     Redeemed(RedeemedCode),
     /// The code was already used: the caller revokes the grant (RFC 6749 §4.1.2).
-    Replayed { grant_id: String },
+    Replayed {
+        grant_id: String,
+    },
     Unknown,
 }
 
@@ -251,9 +257,13 @@ pub async fn insert_refresh_token(
 }
 
 pub enum RefreshUse {
-    Rotated { grant_id: String },
+    Rotated {
+        grant_id: String,
+    },
     /// A token already rotated was presented again: a sign of theft (RFC 9700 §4.14.2).
-    Reused { grant_id: String },
+    Reused {
+        grant_id: String,
+    },
     Unknown,
 }
 
@@ -301,7 +311,11 @@ pub async fn live_refresh_token_grant(
     .await
 }
 
-pub async fn revoke_access_token(db: &Db, jti: &str, expires_at: UnixTime) -> Result<(), sqlx::Error> {
+pub async fn revoke_access_token(
+    db: &Db,
+    jti: &str,
+    expires_at: UnixTime,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "insert into revoked_access_token (jti, expires_at) values ($1, $2) on conflict (jti) do nothing",
     )
@@ -313,10 +327,11 @@ pub async fn revoke_access_token(db: &Db, jti: &str, expires_at: UnixTime) -> Re
 }
 
 pub async fn is_access_token_revoked(db: &Db, jti: &str) -> Result<bool, sqlx::Error> {
-    let row: Option<(String,)> = sqlx::query_as("select jti from revoked_access_token where jti = $1")
-        .bind(jti)
-        .fetch_optional(db)
-        .await?;
+    let row: Option<(String,)> =
+        sqlx::query_as("select jti from revoked_access_token where jti = $1")
+            .bind(jti)
+            .fetch_optional(db)
+            .await?;
     Ok(row.is_some())
 }
 
@@ -329,7 +344,11 @@ pub async fn delete_expired(db: &Db, now: UnixTime) -> Result<u64, sqlx::Error> 
         "delete from refresh_token where expires_at <= $1",
         "delete from revoked_access_token where expires_at <= $1",
     ] {
-        deleted += sqlx::query(statement).bind(now).execute(db).await?.rows_affected();
+        deleted += sqlx::query(statement)
+            .bind(now)
+            .execute(db)
+            .await?
+            .rows_affected();
     }
     Ok(deleted)
 }

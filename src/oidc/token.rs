@@ -17,7 +17,11 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
-pub async fn token(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn token(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     match exchange(&state, &headers, &body).await {
         Ok((grant_type, response)) => {
             state.metrics.token_issued(grant_type);
@@ -36,14 +40,19 @@ async fn exchange(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(GrantType, TokenResponse), OAuthError> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     let mut params = Params::from_form(content_type, body)
         .map_err(|e| OAuthError::invalid_request(e.to_string()))?;
     let grant_type = params
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is missing"))?;
     let grant_type = GrantType::parse(grant_type).ok_or_else(|| {
-        OAuthError::new(ErrorCode::UnsupportedGrantType, "this grant type is not supported")
+        OAuthError::new(
+            ErrorCode::UnsupportedGrantType,
+            "this grant type is not supported",
+        )
     })?;
     let client = client_auth::authenticate(state, headers, &mut params).await?;
     if !client.allows(grant_type) {
@@ -65,26 +74,43 @@ async fn authorization_code(
     client: &Client,
     params: &Params,
 ) -> Result<TokenResponse, OAuthError> {
-    let code = params.get("code").ok_or_else(|| OAuthError::invalid_request("code is missing"))?;
+    let code = params
+        .get("code")
+        .ok_or_else(|| OAuthError::invalid_request("code is missing"))?;
     let redirect_uri = params
         .get("redirect_uri")
         .ok_or_else(|| OAuthError::invalid_request("redirect_uri is missing"))?;
     let now = state.clock.now();
-    let code = match store::redeem_code(&state.db, &crypto::digest_hex(code), &client.client_id, now).await? {
+    let code = match store::redeem_code(
+        &state.db,
+        &crypto::digest_hex(code),
+        &client.client_id,
+        now,
+    )
+    .await?
+    {
         CodeRedemption::Redeemed(code) => code,
         CodeRedemption::Replayed { grant_id } => {
             // RFC 6749 §4.1.2: a code used twice revokes everything issued from it.
             store::revoke_grant(&state.db, &grant_id, now).await?;
             tracing::warn!(client_id = %client.client_id, "authorization code replayed; grant revoked");
-            return Err(OAuthError::invalid_grant("the authorization code was already used"));
+            return Err(OAuthError::invalid_grant(
+                "the authorization code was already used",
+            ));
         }
-        CodeRedemption::Unknown => return Err(OAuthError::invalid_grant("unknown authorization code")),
+        CodeRedemption::Unknown => {
+            return Err(OAuthError::invalid_grant("unknown authorization code"));
+        }
     };
     if now >= code.expires_at {
-        return Err(OAuthError::invalid_grant("the authorization code has expired"));
+        return Err(OAuthError::invalid_grant(
+            "the authorization code has expired",
+        ));
     }
     if code.redirect_uri != redirect_uri {
-        return Err(OAuthError::invalid_grant("redirect_uri differs from the authorization request"));
+        return Err(OAuthError::invalid_grant(
+            "redirect_uri differs from the authorization request",
+        ));
     }
     verify_pkce(code.code_challenge.as_deref(), params.get("code_verifier"))?;
     let grant = store::find_grant(&state.db, &code.grant_id)
@@ -102,13 +128,17 @@ fn verify_pkce(challenge: Option<&str>, verifier: Option<&str>) -> Result<(), OA
         (None, None) => Ok(()),
         (Some(challenge), Some(verifier)) => {
             let valid_form = (43..=128).contains(&verifier.len())
-                && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+                && verifier
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
             let digest = ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes());
             let computed = crypto::b64url(digest.as_ref());
             if valid_form && crypto::constant_time_eq(computed.as_bytes(), challenge.as_bytes()) {
                 Ok(())
             } else {
-                Err(OAuthError::invalid_grant("the PKCE code_verifier does not match"))
+                Err(OAuthError::invalid_grant(
+                    "the PKCE code_verifier does not match",
+                ))
             }
         }
         (Some(_), None) => Err(OAuthError::invalid_grant("code_verifier is missing")),
@@ -131,14 +161,22 @@ async fn refresh_token(
         .get("refresh_token")
         .ok_or_else(|| OAuthError::invalid_request("refresh_token is missing"))?;
     let now = state.clock.now();
-    let grant_id = match store::rotate_refresh_token(&state.db, &crypto::digest_hex(token), now).await? {
+    let grant_id = match store::rotate_refresh_token(&state.db, &crypto::digest_hex(token), now)
+        .await?
+    {
         RefreshUse::Rotated { grant_id } => grant_id,
         RefreshUse::Reused { grant_id } => {
             store::revoke_grant(&state.db, &grant_id, now).await?;
             tracing::warn!(client_id = %client.client_id, "refresh token reused; token family revoked");
-            return Err(OAuthError::invalid_grant("the refresh token was already used"));
+            return Err(OAuthError::invalid_grant(
+                "the refresh token was already used",
+            ));
         }
-        RefreshUse::Unknown => return Err(OAuthError::invalid_grant("unknown or expired refresh token")),
+        RefreshUse::Unknown => {
+            return Err(OAuthError::invalid_grant(
+                "unknown or expired refresh token",
+            ));
+        }
     };
     let mut grant = store::find_grant(&state.db, &grant_id)
         .await?
@@ -148,7 +186,10 @@ async fn refresh_token(
     if let Some(requested) = params.get("scope").map(Scope::parse) {
         // RFC 6749 §6: a refresh may narrow the scope, never widen it.
         if !requested.is_subset_of(&granted) {
-            return Err(OAuthError::new(ErrorCode::InvalidScope, "the scope exceeds the grant"));
+            return Err(OAuthError::new(
+                ErrorCode::InvalidScope,
+                "the scope exceeds the grant",
+            ));
         }
         let mut narrowed = requested;
         if !narrowed.contains("offline_access") {
@@ -167,14 +208,20 @@ fn client_credentials(
     params: &Params,
 ) -> Result<TokenResponse, OAuthError> {
     let scope = params.get("scope").map(Scope::parse).unwrap_or_default();
-    if let Some(value) = scope.iter().find(|v| super::scope::SUPPORTED_SCOPES.contains(v)) {
+    if let Some(value) = scope
+        .iter()
+        .find(|v| super::scope::SUPPORTED_SCOPES.contains(v))
+    {
         return Err(OAuthError::new(
             ErrorCode::InvalidScope,
             format!("{value} is a scope about a person; client_credentials has none"),
         ));
     }
     if let Some(value) = scope.first_outside(&client.scopes) {
-        return Err(OAuthError::new(ErrorCode::InvalidScope, format!("{value} is not allowed")));
+        return Err(OAuthError::new(
+            ErrorCode::InvalidScope,
+            format!("{value} is not allowed"),
+        ));
     }
     let now = state.clock.now();
     let ttl = state.config.tokens.access_token_ttl_secs;

@@ -161,7 +161,11 @@ async fn authorization_claims(
         active.roles
     };
     if scope.contains("roles") {
-        claims.permissions = Some(state.policies.permissions_of(roles.iter().map(String::as_str)));
+        claims.permissions = Some(
+            state
+                .policies
+                .permissions_of(roles.iter().map(String::as_str)),
+        );
         claims.roles = Some(roles);
     }
     Ok(claims)
@@ -185,14 +189,18 @@ pub async fn issue_for_grant(
     with_refresh_token: bool,
 ) -> Result<TokenResponse, OAuthError> {
     let now = state.clock.now();
-    let person_id = grant.person_id.as_deref().ok_or_else(OAuthError::server_error)?;
+    let person_id = grant
+        .person_id
+        .as_deref()
+        .ok_or_else(OAuthError::server_error)?;
     let person = identity_store::find_person(&state.db, person_id)
         .await?
         .filter(Person::is_active)
         .ok_or_else(|| OAuthError::invalid_grant("the person is no longer active"))?;
     let scope = Scope::parse(&grant.scope);
     let sub = subject(state, client, person_id);
-    let claims = person_claims(state, &person, grant.customer_account_id.as_deref(), &scope).await?;
+    let claims =
+        person_claims(state, &person, grant.customer_account_id.as_deref(), &scope).await?;
     let ttl = state.config.tokens.access_token_ttl_secs;
     let access = AccessClaims {
         iss: state.issuer.clone(),
@@ -216,8 +224,14 @@ pub async fn issue_for_grant(
     let refresh_token = if with_refresh_token {
         let token = crypto::random_token();
         let expires_at = now + state.config.tokens.refresh_token_ttl_secs;
-        store::insert_refresh_token(&state.db, &crypto::digest_hex(&token), &grant.grant_id, now, expires_at)
-            .await?;
+        store::insert_refresh_token(
+            &state.db,
+            &crypto::digest_hex(&token),
+            &grant.grant_id,
+            now,
+            expires_at,
+        )
+        .await?;
         Some(token)
     } else {
         None

@@ -31,14 +31,18 @@ pub async fn userinfo(
     let token = bearer_token(&headers, &body)?;
     let claims = active_access_token(&state, &token)
         .await?
-        .ok_or(BearerError::InvalidToken("the access token is invalid, expired or revoked"))?;
+        .ok_or(BearerError::InvalidToken(
+            "the access token is invalid, expired or revoked",
+        ))?;
     let scope = Scope::parse(claims.scope.as_deref().unwrap_or_default());
     if !scope.contains("openid") {
-        return Err(BearerError::InsufficientScope("the token lacks the openid scope"));
+        return Err(BearerError::InsufficientScope(
+            "the token lacks the openid scope",
+        ));
     }
-    let grant_id = claims
-        .gid
-        .ok_or(BearerError::InvalidToken("the token was not issued to a person"))?;
+    let grant_id = claims.gid.ok_or(BearerError::InvalidToken(
+        "the token was not issued to a person",
+    ))?;
     let grant = store::find_grant(&state.db, &grant_id)
         .await?
         .ok_or(BearerError::InvalidToken("the token was revoked"))?;
@@ -47,10 +51,14 @@ pub async fn userinfo(
         .await?
         .filter(Person::is_active)
         .ok_or(BearerError::InvalidToken("the person is no longer active"))?;
-    let person_claims =
-        tokens::person_claims(&state, &person, grant.customer_account_id.as_deref(), &scope)
-            .await
-            .map_err(|_| BearerError::Server)?;
+    let person_claims = tokens::person_claims(
+        &state,
+        &person,
+        grant.customer_account_id.as_deref(),
+        &scope,
+    )
+    .await
+    .map_err(|_| BearerError::Server)?;
     Ok(Json(UserInfo {
         sub: claims.sub,
         claims: person_claims,
@@ -60,14 +68,18 @@ pub async fn userinfo(
 /// The token from `Authorization: Bearer` or, for POST, the form body (RFC 6750 §2.1–2.2).
 fn bearer_token(headers: &HeaderMap, body: &[u8]) -> Result<String, BearerError> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
-        let value = value.to_str().map_err(|_| BearerError::InvalidToken("malformed Authorization header"))?;
+        let value = value
+            .to_str()
+            .map_err(|_| BearerError::InvalidToken("malformed Authorization header"))?;
         return value
             .split_once(' ')
             .filter(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer") && !token.is_empty())
             .map(|(_, token)| token.trim().to_string())
             .ok_or(BearerError::InvalidToken("expected a Bearer token"));
     }
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     Params::from_form(content_type, body)
         .ok()
         .and_then(|mut params| params.take("access_token"))

@@ -56,11 +56,29 @@ impl Metrics {
         let latency: LatencyFamily = Family::new_with_constructor(latency_histogram);
         let logins = Family::<OutcomeLabels, Counter>::default();
         let tokens = Family::<GrantLabels, Counter>::default();
-        registry.register("http_requests", "HTTP requests by route, method and status", requests.clone());
-        registry.register("http_request_duration_seconds", "HTTP request latency by route", latency.clone());
+        registry.register(
+            "http_requests",
+            "HTTP requests by route, method and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by route",
+            latency.clone(),
+        );
         registry.register("logins", "Password logins by outcome", logins.clone());
-        registry.register("tokens_issued", "Tokens issued by grant type", tokens.clone());
-        Self { registry, requests, latency, logins, tokens }
+        registry.register(
+            "tokens_issued",
+            "Tokens issued by grant type",
+            tokens.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            latency,
+            logins,
+            tokens,
+        }
     }
 
     pub fn login(&self, succeeded: bool) {
@@ -69,7 +87,11 @@ impl Metrics {
     }
 
     pub fn token_issued(&self, grant: GrantType) {
-        self.tokens.get_or_create(&GrantLabels { grant_type: grant.as_str() }).inc();
+        self.tokens
+            .get_or_create(&GrantLabels {
+                grant_type: grant.as_str(),
+            })
+            .inc();
     }
 
     pub fn render(&self) -> String {
@@ -89,7 +111,11 @@ impl Default for Metrics {
 
 /// Counts and times every request by its route template (never the raw path, which may
 /// carry identifiers).
-pub async fn track_requests(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+pub async fn track_requests(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -101,11 +127,17 @@ pub async fn track_requests(State(state): State<Arc<AppState>>, request: Request
     let metrics = &state.metrics;
     metrics
         .latency
-        .get_or_create(&RouteLabels { route: route.clone() })
+        .get_or_create(&RouteLabels {
+            route: route.clone(),
+        })
         .observe(started.elapsed().as_secs_f64());
     metrics
         .requests
-        .get_or_create(&RequestLabels { route, method, status: response.status().as_u16() })
+        .get_or_create(&RequestLabels {
+            route,
+            method,
+            status: response.status().as_u16(),
+        })
         .inc();
     response
 }

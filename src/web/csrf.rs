@@ -26,14 +26,20 @@ pub fn issue(key: &[u8; 32], headers: &HeaderMap, secure: bool) -> Csrf {
             let value = crypto::random_token();
             Csrf {
                 token: crypto::hmac_b64(key, value.as_bytes()),
-                set_cookie: Some(cookies::set(cookies::CSRF_COOKIE, &value, CSRF_COOKIE_MAX_AGE, secure)),
+                set_cookie: Some(cookies::set(
+                    cookies::CSRF_COOKIE,
+                    &value,
+                    CSRF_COOKIE_MAX_AGE,
+                    secure,
+                )),
             }
         }
     }
 }
 
 pub fn verify(key: &[u8; 32], headers: &HeaderMap, submitted: Option<&str>) -> bool {
-    let (Some(cookie), Some(submitted)) = (cookies::read(headers, cookies::CSRF_COOKIE), submitted) else {
+    let (Some(cookie), Some(submitted)) = (cookies::read(headers, cookies::CSRF_COOKIE), submitted)
+    else {
         return false;
     };
     let expected = crypto::hmac_b64(key, cookie.as_bytes());

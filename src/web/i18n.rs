@@ -18,7 +18,11 @@ impl Locale {
     }
 
     fn from_tag(tag: &str) -> Option<Locale> {
-        let primary = tag.trim().split(['-', '_', ';']).next()?.to_ascii_lowercase();
+        let primary = tag
+            .trim()
+            .split(['-', '_', ';'])
+            .next()?
+            .to_ascii_lowercase();
         match primary.as_str() {
             "en" => Some(Locale::En),
             "sv" => Some(Locale::Sv),
@@ -33,7 +37,7 @@ impl Locale {
         headers
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| preferred(v))
+            .and_then(preferred)
             .unwrap_or(Locale::En)
     }
 
@@ -170,7 +174,10 @@ mod tests {
     #[test]
     fn accept_language_weights_are_honoured() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static("en;q=0.5, sv;q=0.9"));
+        headers.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_static("en;q=0.5, sv;q=0.9"),
+        );
         assert_eq!(Locale::choose(None, &headers), Locale::Sv);
     }
 }

@@ -47,7 +47,10 @@ impl Params {
     pub fn from_form(content_type: Option<&str>, body: &[u8]) -> Result<Params, ParamsError> {
         let is_form = content_type
             .and_then(|ct| ct.split(';').next())
-            .is_some_and(|ct| ct.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+            .is_some_and(|ct| {
+                ct.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            });
         if !is_form {
             return Err(ParamsError::NotAForm);
         }
@@ -82,7 +85,10 @@ mod tests {
     #[test]
     fn an_oversized_parameter_is_refused() {
         let body = format!("state={}", "x".repeat(MAX_PARAM_BYTES + 1));
-        assert!(matches!(Params::parse(body.as_bytes()), Err(ParamsError::TooLong(_))));
+        assert!(matches!(
+            Params::parse(body.as_bytes()),
+            Err(ParamsError::TooLong(_))
+        ));
     }
 
     #[test]

@@ -48,6 +48,7 @@ pub struct AppState {
     pub discovery_json: bytes::Bytes,
     /// Access tokens use a fast signature: resource servers verify them on every call.
     pub access_token_alg: SigningAlg,
+    pub oidc_cache: oidc::cache::OidcCache,
     master: MasterKey,
 }
 
@@ -81,6 +82,7 @@ impl App {
             csrf_key: master.derive("csrf"),
             pairwise_key: master.derive("pairwise-subject"),
             access_token_alg: SigningAlg::EdDsa,
+            oidc_cache: Default::default(),
             policies,
             db,
             config,

@@ -10,6 +10,7 @@
 pub mod admin;
 mod app;
 pub mod authz;
+mod cache;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -3,7 +3,7 @@
 //! issues the code. An unknown client or unregistered redirect URI gets an error page:
 //! nothing is ever sent to a URI we have not registered.
 
-use super::client::{self, Client, GrantType};
+use super::client::{Client, GrantType};
 use super::error::{ErrorCode, OAuthError};
 use super::scope::{SUPPORTED_SCOPES, Scope};
 use super::store::{self, NewCode, PendingRequest};
@@ -105,7 +105,7 @@ pub async fn validate(
     let client_id = params
         .get("client_id")
         .ok_or_else(|| page("The request names no client (client_id)."))?;
-    let client = client::find(&state.db, client_id)
+    let client = super::cache::client(state, client_id)
         .await
         .map_err(|_| {
             error_page(

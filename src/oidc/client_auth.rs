@@ -1,18 +1,20 @@
 //! Client authentication at the token, revocation and introspection endpoints:
 //! `client_secret_basic`, `client_secret_post`, and `none` for public clients (RFC 6749 §2.3).
 
-use super::client::{self, Client};
+use super::cache;
+use super::client::Client;
 use super::error::OAuthError;
 use crate::app::AppState;
 use crate::web::params::Params;
 use axum::http::{HeaderMap, header};
 use base64::Engine;
+use std::sync::Arc;
 
 pub async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
     params: &mut Params,
-) -> Result<Client, OAuthError> {
+) -> Result<Arc<Client>, OAuthError> {
     let form_id = params.take("client_id");
     let form_secret = params.take("client_secret");
     let (client_id, secret) = match basic_credentials(headers)? {
@@ -26,7 +28,7 @@ pub async fn authenticate(
         }
         None => (form_id.ok_or_else(OAuthError::invalid_client)?, form_secret),
     };
-    let client = client::find(&state.db, &client_id)
+    let client = cache::client(state, &client_id)
         .await?
         .ok_or_else(OAuthError::invalid_client)?;
     let authenticated = match (client.is_public(), secret) {

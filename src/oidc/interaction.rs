@@ -2,7 +2,6 @@
 //! several accounts works in one at a time) and, with `prompt=consent`, allowing the client.
 
 use super::authorize::{self, AuthorizationRequest, interaction_url};
-use super::client;
 use super::error::{ErrorCode, OAuthError};
 use super::flow::load_pending;
 use super::scope::Scope;
@@ -186,11 +185,11 @@ pub async fn consent_page(
         Ok(step) => step,
         Err(response) => return response,
     };
-    let client_name = client::find(&state.db, &step.request.client_id)
+    let client_name = super::cache::client(&state, &step.request.client_id)
         .await
         .ok()
         .flatten()
-        .map(|c| c.name)
+        .map(|c| c.name.clone())
         .unwrap_or_default();
     let text = step.locale.text();
     let scope = Scope::parse(&step.request.scope);

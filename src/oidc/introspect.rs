@@ -2,6 +2,7 @@
 //! and resolve a token to its grant: an access token is a JWT we verify, a refresh token
 //! an opaque value we look up by digest.
 
+use super::cache;
 use super::client_auth;
 use super::error::{ErrorCode, OAuthError};
 use super::jws;
@@ -31,15 +32,24 @@ pub async fn active_access_token(
     state: &AppState,
     token: &str,
 ) -> Result<Option<AccessClaims>, sqlx::Error> {
-    let ring = state.keys.current();
-    let Some(claims) = jws::verify::<AccessClaims>(&ring, token, jws::TYP_ACCESS_TOKEN) else {
-        return Ok(None);
+    let now = state.clock.now();
+    let claims = match cache::verified_token(state, token) {
+        Some(claims) => claims,
+        None => {
+            let ring = state.keys.current();
+            let Some(claims) = jws::verify::<AccessClaims>(&ring, token, jws::TYP_ACCESS_TOKEN)
+            else {
+                return Ok(None);
+            };
+            cache::remember_verified_token(state, token, &claims, now);
+            claims
+        }
     };
-    if claims.exp <= state.clock.now() || claims.iss != state.issuer {
+    if claims.exp <= now || claims.iss != state.issuer {
         return Ok(None);
     }
     let revoked = match &claims.gid {
-        Some(grant_id) => store::find_grant(&state.db, grant_id)
+        Some(grant_id) => cache::grant(state, grant_id)
             .await?
             .is_none_or(|g| g.revoked_at.is_some()),
         None => store::is_access_token_revoked(&state.db, &claims.jti).await?,
@@ -159,12 +169,12 @@ pub async fn revoke(
         match resolve(&state, token).await? {
             Some(ActiveToken::Access(claims)) if claims.client_id == client.client_id => {
                 match claims.gid {
-                    Some(grant_id) => store::revoke_grant(&state.db, &grant_id, now).await?,
+                    Some(grant_id) => cache::revoke_grant(&state, &grant_id, now).await?,
                     None => store::revoke_access_token(&state.db, &claims.jti, claims.exp).await?,
                 }
             }
             Some(ActiveToken::Refresh { grant, .. }) if grant.client_id == client.client_id => {
-                store::revoke_grant(&state.db, &grant.grant_id, now).await?
+                cache::revoke_grant(&state, &grant.grant_id, now).await?
             }
             _ => {}
         }
@@ -181,7 +191,7 @@ async fn authenticated_request(
     state: &AppState,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(super::client::Client, Params), OAuthError> {
+) -> Result<(Arc<super::client::Client>, Params), OAuthError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());

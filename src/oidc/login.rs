@@ -1,7 +1,6 @@
 //! The login page: an HTML form that works without JavaScript, protected against CSRF,
 //! in English or Swedish. A successful login always starts a new session (no fixation).
 
-use super::client;
 use super::flow::find_pending;
 use super::store::{self, Step};
 use crate::app::AppState;
@@ -45,11 +44,11 @@ pub async fn login_page(
         );
     }
     let client_name = match &pending {
-        Some((p, _)) => client::find(&state.db, &p.client_id)
+        Some((p, _)) => super::cache::client(&state, &p.client_id)
             .await
             .ok()
             .flatten()
-            .map(|c| c.name),
+            .map(|c| c.name.clone()),
         None => None,
     };
     let form = LoginForm {

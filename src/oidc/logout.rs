@@ -3,9 +3,10 @@
 //! as it (not offline ones); we only ever redirect to a registered post-logout URI.
 
 use super::authorize::redirect_with;
-use super::client::{self, Client};
+
+use super::cache;
+use super::error::OAuthError;
 use super::jws;
-use super::store;
 use super::tokens::IdTokenHint;
 use crate::app::AppState;
 use crate::identity::routes::current_session;
@@ -21,12 +22,9 @@ use axum::response::{IntoResponse, Response};
 use maud::html;
 use std::sync::Arc;
 
-async fn end_browser_session(state: &AppState, sid: &str) -> Result<(), sqlx::Error> {
-    store::revoke_session_grants(&state.db, sid, state.clock.now()).await?;
-    session::delete(&state.db, sid).await.map_err(|e| match e {
-        crate::identity::IdentityError::Database(e) => e,
-        _ => sqlx::Error::Protocol("session delete failed".into()),
-    })
+async fn end_browser_session(state: &AppState, sid: &str) -> Result<(), OAuthError> {
+    cache::revoke_session_grants(state, sid, state.clock.now()).await?;
+    Ok(session::delete(&state.db, sid).await?)
 }
 
 fn signed_out(state: &AppState, locale: Locale) -> Response {
@@ -64,11 +62,8 @@ pub async fn logout(
     }
 }
 
-async fn sign_out(state: &AppState, headers: &HeaderMap) -> Result<(), sqlx::Error> {
-    let session = current_session(state, headers)
-        .await
-        .map_err(|_| sqlx::Error::Protocol("session lookup failed".into()))?;
-    if let Some(session) = session {
+async fn sign_out(state: &AppState, headers: &HeaderMap) -> Result<(), OAuthError> {
+    if let Some(session) = current_session(state, headers).await? {
         end_browser_session(state, &session.sid).await?;
     }
     Ok(())
@@ -126,7 +121,7 @@ async fn end_session(
         (a, b) => a.or(b),
     };
     let client = match client_id {
-        Some(id) => match client::find(&state.db, id).await {
+        Some(id) => match super::cache::client(state, id).await {
             Ok(found) => found,
             Err(_) => {
                 return error_page(
@@ -142,7 +137,7 @@ async fn end_session(
         Some(uri)
             if client
                 .as_ref()
-                .is_some_and(|c: &Client| c.has_post_logout_redirect_uri(uri)) =>
+                .is_some_and(|c| c.has_post_logout_redirect_uri(uri)) =>
         {
             Some(uri)
         }

@@ -5,6 +5,7 @@
 //! refresh tokens with reuse detection.
 
 pub mod authorize;
+pub(crate) mod cache;
 pub mod client;
 mod client_auth;
 mod demo;

@@ -1,6 +1,7 @@
 //! The token endpoint (RFC 6749 §3.2): authorization_code with PKCE (RFC 7636),
 //! refresh_token with rotation and reuse detection (RFC 9700 §4.14), client_credentials.
 
+use super::cache;
 use super::client::{Client, GrantType};
 use super::client_auth;
 use super::error::{ErrorCode, OAuthError};
@@ -92,7 +93,7 @@ async fn authorization_code(
         CodeRedemption::Redeemed(code) => code,
         CodeRedemption::Replayed { grant_id } => {
             // RFC 6749 §4.1.2: a code used twice revokes everything issued from it.
-            store::revoke_grant(&state.db, &grant_id, now).await?;
+            cache::revoke_grant(state, &grant_id, now).await?;
             tracing::warn!(client_id = %client.client_id, "authorization code replayed; grant revoked");
             return Err(OAuthError::invalid_grant(
                 "the authorization code was already used",
@@ -166,7 +167,7 @@ async fn refresh_token(
     {
         RefreshUse::Rotated { grant_id } => grant_id,
         RefreshUse::Reused { grant_id } => {
-            store::revoke_grant(&state.db, &grant_id, now).await?;
+            cache::revoke_grant(state, &grant_id, now).await?;
             tracing::warn!(client_id = %client.client_id, "refresh token reused; token family revoked");
             return Err(OAuthError::invalid_grant(
                 "the refresh token was already used",

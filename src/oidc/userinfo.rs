@@ -1,10 +1,10 @@
 //! The UserInfo endpoint (OIDC Core §5.3): the person's claims, released by the scopes of
 //! the access token, for the person of the token's grant.
 
+use super::cache;
 use super::error::BearerError;
 use super::introspect::active_access_token;
 use super::scope::Scope;
-use super::store;
 use super::tokens::{self, PersonClaims};
 use crate::app::AppState;
 use crate::identity::{Person, store as identity_store};
@@ -43,7 +43,13 @@ pub async fn userinfo(
     let grant_id = claims.gid.ok_or(BearerError::InvalidToken(
         "the token was not issued to a person",
     ))?;
-    let grant = store::find_grant(&state.db, &grant_id)
+    if let Some(claims_released) = cache::released_claims(&state, &grant_id, &scope.to_string()) {
+        return Ok(Json(UserInfo {
+            sub: claims.sub,
+            claims: claims_released,
+        }));
+    }
+    let grant = cache::grant(&state, &grant_id)
         .await?
         .ok_or(BearerError::InvalidToken("the token was revoked"))?;
     let person_id = grant.person_id.as_deref().unwrap_or_default();
@@ -59,6 +65,7 @@ pub async fn userinfo(
     )
     .await
     .map_err(|_| BearerError::Server)?;
+    cache::remember_released_claims(&state, &grant_id, &scope.to_string(), &person_claims);
     Ok(Json(UserInfo {
         sub: claims.sub,
         claims: person_claims,

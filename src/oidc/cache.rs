@@ -1,0 +1,119 @@
+//! The OIDC context's hot-path caches. Reads on the resource-server path (userinfo,
+//! introspection, client authentication) would otherwise cost several queries each. A
+//! revocation on this instance evicts at once; one on a sibling instance is seen within
+//! `GRANT_TTL`. Revocation only ever goes one way, so a stale entry can only be a token
+//! that was active a moment ago.
+
+use super::client::{self, Client};
+use super::store::{self, Grant};
+use super::tokens::{AccessClaims, PersonClaims};
+use crate::app::AppState;
+use crate::cache::TtlCache;
+use crate::clock::UnixTime;
+use std::sync::Arc;
+use std::time::Duration;
+
+const CLIENT_TTL: Duration = Duration::from_secs(30);
+const GRANT_TTL: Duration = Duration::from_secs(1);
+const CLAIMS_TTL: Duration = Duration::from_secs(1);
+/// Verified signatures stay verified; the token's own expiry bounds the entry.
+const TOKEN_TTL: Duration = Duration::from_secs(300);
+const CAPACITY: usize = 4096;
+
+pub struct OidcCache {
+    clients: TtlCache<String, Arc<Client>>,
+    grants: TtlCache<String, Option<Grant>>,
+    verified_tokens: TtlCache<String, AccessClaims>,
+    released_claims: TtlCache<(String, String), PersonClaims>,
+}
+
+impl Default for OidcCache {
+    fn default() -> Self {
+        Self {
+            clients: TtlCache::new(CLIENT_TTL, CAPACITY),
+            grants: TtlCache::new(GRANT_TTL, CAPACITY),
+            verified_tokens: TtlCache::new(TOKEN_TTL, CAPACITY),
+            released_claims: TtlCache::new(CLAIMS_TTL, CAPACITY),
+        }
+    }
+}
+
+pub async fn client(state: &AppState, client_id: &str) -> Result<Option<Arc<Client>>, sqlx::Error> {
+    let cache = &state.oidc_cache.clients;
+    if let Some(found) = cache.get(&client_id.to_string()) {
+        return Ok(Some(found));
+    }
+    let found = client::find(&state.db, client_id).await?.map(Arc::new);
+    if let Some(found) = &found {
+        cache.insert(client_id.to_string(), found.clone(), None);
+    }
+    Ok(found)
+}
+
+pub async fn grant(state: &AppState, grant_id: &str) -> Result<Option<Grant>, sqlx::Error> {
+    let cache = &state.oidc_cache.grants;
+    if let Some(found) = cache.get(&grant_id.to_string()) {
+        return Ok(found);
+    }
+    let found = store::find_grant(&state.db, grant_id).await?;
+    cache.insert(grant_id.to_string(), found.clone(), None);
+    Ok(found)
+}
+
+pub async fn revoke_grant(
+    state: &AppState,
+    grant_id: &str,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
+    store::revoke_grant(&state.db, grant_id, now).await?;
+    state.oidc_cache.grants.remove(&grant_id.to_string());
+    Ok(())
+}
+
+/// Ends a browser session's grants; their ids are not at hand, so every cached grant goes.
+pub async fn revoke_session_grants(
+    state: &AppState,
+    sid: &str,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
+    store::revoke_session_grants(&state.db, sid, now).await?;
+    state.oidc_cache.grants.clear();
+    Ok(())
+}
+
+pub fn verified_token(state: &AppState, token: &str) -> Option<AccessClaims> {
+    state.oidc_cache.verified_tokens.get(&token.to_string())
+}
+
+pub fn remember_verified_token(
+    state: &AppState,
+    token: &str,
+    claims: &AccessClaims,
+    now: UnixTime,
+) {
+    let remaining = Duration::from_secs(u64::try_from(claims.exp - now).unwrap_or(0));
+    state
+        .oidc_cache
+        .verified_tokens
+        .insert(token.to_string(), claims.clone(), Some(remaining));
+}
+
+pub fn released_claims(state: &AppState, grant_id: &str, scope: &str) -> Option<PersonClaims> {
+    state
+        .oidc_cache
+        .released_claims
+        .get(&(grant_id.to_string(), scope.to_string()))
+}
+
+pub fn remember_released_claims(
+    state: &AppState,
+    grant_id: &str,
+    scope: &str,
+    claims: &PersonClaims,
+) {
+    state.oidc_cache.released_claims.insert(
+        (grant_id.to_string(), scope.to_string()),
+        claims.clone(),
+        None,
+    );
+}

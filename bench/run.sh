@@ -207,9 +207,9 @@ to_ms() {
 CLK_TCK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
 # Busy ticks of the server's core, whoever used them (user nice system irq softirq steal).
-core_busy_ticks() { awk -v c="cpu$SERVER_CPU" '$1 == c { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+core_busy_ticks() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 
-RESULTS=()   # name|rps|p50|p99|errors|target|server cpu %|others on the server's core %|note
+RESULTS=()   # name|rps|p50|p99|errors|target|server cpu %|others on the server's core %|load core busy %|note
 BAD_RUNS=0
 WARMUP_ENV=()   # extra environment for the warm-up run only
 bench() { # name, target req/s, note, wrk args...
@@ -217,15 +217,17 @@ bench() { # name, target req/s, note, wrk args...
   shift 3
   say "$name: warm-up $WARMUP, then $DURATION"
   env "${WARMUP_ENV[@]}" taskset -c "$LOAD_CPU" wrk -d "$WARMUP" "$@" >/dev/null
-  local ticks0 busy0 t0 cpu others
+  local ticks0 busy0 load0 t0 cpu others loadcore
   ticks0=$(cpu_ticks)
-  busy0=$(core_busy_ticks)
+  busy0=$(core_busy_ticks "$SERVER_CPU")
+  load0=$(core_busy_ticks "$LOAD_CPU")
   t0=$EPOCHREALTIME
   out=$(taskset -c "$LOAD_CPU" wrk -d "$DURATION" --latency "$@")
-  read -r cpu others < <(awk -v a="$ticks0" -v b="$(cpu_ticks)" -v c="$busy0" -v d="$(core_busy_ticks)" \
+  read -r cpu others loadcore < <(awk -v a="$ticks0" -v b="$(cpu_ticks)" \
+    -v c="$busy0" -v d="$(core_busy_ticks "$SERVER_CPU")" -v e="$load0" -v f="$(core_busy_ticks "$LOAD_CPU")" \
     -v t0="$t0" -v t1="$EPOCHREALTIME" -v hz="$CLK_TCK" 'BEGIN {
       s = hz * (t1 - t0); o = (d - c) - (b - a); if (o < 0) o = 0
-      printf "%d %d\n", 100 * (b - a) / s, 100 * o / s }')
+      printf "%d %d %d\n", 100 * (b - a) / s, 100 * o / s, 100 * (f - e) / s }')
   printf '%s\n' "$out" >"$WORK/wrk-$name.txt"
   rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
   p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
@@ -241,7 +243,7 @@ bench() { # name, target req/s, note, wrk args...
     BAD_RUNS=$((BAD_RUNS + 1))
     printf '%s\n' "$out" >&2
   fi
-  RESULTS+=("$name|$rps|$(to_ms "$p50")|$(to_ms "$p99")|$errors|$target|$cpu|$others|$note")
+  RESULTS+=("$name|$rps|$(to_ms "$p50")|$(to_ms "$p99")|$errors|$target|$cpu|$others|$loadcore|$note")
 }
 
 URL_DISCOVERY="$BASE/.well-known/openid-configuration"
@@ -279,7 +281,7 @@ KERNEL=$(uname -r)
 WRK_VERSION=$( (wrk --version 2>&1 || true) | awk 'NR == 1 { print $2 }')
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 DIRTY=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null || true)
-[[ -n $DIRTY ]] && COMMIT="$COMMIT (with uncommitted changes)"
+if [[ -n $DIRTY ]]; then COMMIT="$COMMIT (with uncommitted changes)"; fi
 LOAD_AVG=$(cut -d' ' -f1-3 /proc/loadavg)
 
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k * 1024 / 1000000 }'; }
@@ -298,26 +300,43 @@ MACHINE="$CPU_MODEL, $CPUS CPUs, Linux $KERNEL"
 SETUP_LINE="trohet $COMMIT, release build, SQLite; server on CPU $SERVER_CPU, wrk $WRK_VERSION on CPU $LOAD_CPU; $DURATION per endpoint after a $WARMUP warm-up; $CONNECTIONS connections (-t1) unless noted; load average at the end: $LOAD_AVG"
 
 TABLE_TEXT=$(
-  printf '%-26s %10s %10s %9s %9s %7s %8s %7s %8s  %s\n' "endpoint" "req/s" "target" "p50 ms" "p99 ms" "errors" "srv CPU" "others" "result" "note"
+  printf '%-26s %10s %10s %9s %9s %7s %8s %7s %9s %8s  %s\n' "endpoint" "req/s" "target" "p50 ms" "p99 ms" "errors" "srv CPU" "others" "load core" "result" "note"
   for row in "${RESULTS[@]}"; do
-    IFS='|' read -r name rps p50 p99 errors target cpu others note <<<"$row"
+    IFS='|' read -r name rps p50 p99 errors target cpu others loadcore note <<<"$row"
     t="-"; [[ -n $target ]] && t=">= $(fmt_int "$target")"
-    printf '%-26s %10s %10s %9s %9s %7s %8s %7s %8s  %s\n' "$name" "$(fmt_int "$rps")" "$t" "$p50" "$p99" "$errors" \
-      "$cpu%" "$others%" "$(verdict_rps "$rps" "$target" "$errors")" "$note"
+    printf '%-26s %10s %10s %9s %9s %7s %8s %7s %9s %8s  %s\n' "$name" "$(fmt_int "$rps")" "$t" "$p50" "$p99" "$errors" \
+      "$cpu%" "$others%" "$loadcore%" "$(verdict_rps "$rps" "$target" "$errors")" "$note"
   done
-  printf '%-26s %10s %10s %9s %9s %7s %8s %7s %8s  %s\n' "memory idle (VmRSS)" "$(mb "$IDLE_RSS_KB") MB" "<= 25 MB" "" "" "" "" "" \
+  printf '%-26s %10s %10s %9s %9s %7s %8s %7s %9s %8s  %s\n' "memory idle (VmRSS)" "$(mb "$IDLE_RSS_KB") MB" "<= 25 MB" "" "" "" "" "" "" \
     "$(verdict_mem "$(mb "$IDLE_RSS_KB")" 25)" "fresh start, before any request"
-  printf '%-26s %10s %10s %9s %9s %7s %8s %7s %8s  %s\n' "memory after setup (VmRSS)" "$(mb "$SETUP_RSS_KB") MB" "-" "" "" "" "" "" "-" \
+  printf '%-26s %10s %10s %9s %9s %7s %8s %7s %9s %8s  %s\n' "memory after setup (VmRSS)" "$(mb "$SETUP_RSS_KB") MB" "-" "" "" "" "" "" "" "-" \
     "after $((2 * REFRESH_CONNS + 1)) code flows (1 Argon2 login)"
-  printf '%-26s %10s %10s %9s %9s %7s %8s %7s %8s  %s\n' "memory under load (VmHWM)" "$(mb "$PEAK_HWM_KB") MB" "<= 150 MB" "" "" "" "" "" \
+  printf '%-26s %10s %10s %9s %9s %7s %8s %7s %9s %8s  %s\n' "memory under load (VmHWM)" "$(mb "$PEAK_HWM_KB") MB" "<= 150 MB" "" "" "" "" "" "" \
     "$(verdict_mem "$(mb "$PEAK_HWM_KB")" 150)" "peak over the whole run; VmRSS after load $(mb "$LOADED_RSS_KB") MB"
 )
+
+BUSY_ROWS=""
+LOADGEN_ROWS=""
+for row in "${RESULTS[@]}"; do
+  IFS='|' read -r name _ _ _ _ _ cpu others loadcore _ <<<"$row"
+  if ((others >= 10)); then BUSY_ROWS+=" $name ($others%)"; fi
+  if ((loadcore >= 90 && cpu + others < 90)); then LOADGEN_ROWS+=" $name"; fi
+done
+WARNING=""
+if [[ -n $BUSY_ROWS ]]; then
+  WARNING="warning: other processes took CPU time on the server's core during:$BUSY_ROWS; those rows understate trohet, rerun on a quiet machine."
+fi
+if [[ -n $LOADGEN_ROWS ]]; then
+  [[ -z $WARNING ]] || WARNING+=$'\n'
+  WARNING+="warning: the load generator's core was saturated while the server had idle time during:$LOADGEN_ROWS; those rows measure the load generator."
+fi
 
 echo
 echo "machine: $MACHINE"
 echo "setup:   $SETUP_LINE"
 echo
 echo "$TABLE_TEXT"
+if [[ -n $WARNING ]]; then echo; echo "$WARNING"; fi
 
 mkdir -p "$BENCH/results"
 {
@@ -327,12 +346,12 @@ mkdir -p "$BENCH/results"
   echo "- machine: $MACHINE"
   echo "- setup: $SETUP_LINE"
   echo
-  echo "| endpoint | req/s | target | p50 ms | p99 ms | errors | server CPU | others on its core | result | note |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---|---|"
+  echo "| endpoint | req/s | target | p50 ms | p99 ms | errors | server CPU | others on its core | load core busy | result | note |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
   for row in "${RESULTS[@]}"; do
-    IFS='|' read -r name rps p50 p99 errors target cpu others note <<<"$row"
+    IFS='|' read -r name rps p50 p99 errors target cpu others loadcore note <<<"$row"
     t="-"; [[ -n $target ]] && t="≥ $(fmt_int "$target")"
-    echo "| $name | $(fmt_int "$rps") | $t | $p50 | $p99 | $errors | $cpu% | $others% | $(verdict_rps "$rps" "$target" "$errors") | $note |"
+    echo "| $name | $(fmt_int "$rps") | $t | $p50 | $p99 | $errors | $cpu% | $others% | $loadcore% | $(verdict_rps "$rps" "$target" "$errors") | $note |"
   done
   echo
   echo "| memory | MB | target | result | note |"
@@ -345,6 +364,9 @@ mkdir -p "$BENCH/results"
   echo "server CPU = the server's user + system CPU time during the measured run, as a share of one core;"
   echo "well below 100% means something else (the load generator, other processes on the core) limited the run."
   echo "others on its core = CPU time other processes used on the server's core during the run (should be ~0%)."
+  echo "load core busy = how busy the load generator's core was (wrk and anything else there); near 100% with"
+  echo "the server well below 100% means the load generator, not trohet, set the pace."
+  if [[ -n $WARNING ]]; then echo; sed 's/.*/**&**\n/' <<<"$WARNING"; fi
 } >"$BENCH/results/latest.md"
 echo
 echo "written to bench/results/latest.md"

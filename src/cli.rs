@@ -406,11 +406,23 @@ async fn client(config: &Config, command: ClientCommand, json: bool) -> anyhow::
     report(json, serde_json::to_value(&registered)?, &text)
 }
 
-/// Sets up logging: text or JSON, filtered by `log.level` or `RUST_LOG`.
-pub fn init_tracing(config: &Config) {
+impl Cli {
+    /// Only `serve` logs at `log.level`; one-shot commands print their result and, on
+    /// failure, one error line, so they log warnings and worse only.
+    pub fn log_level<'a>(&self, config: &'a Config) -> &'a str {
+        match self.command {
+            Command::Serve { .. } => &config.log.level,
+            _ => "warn",
+        }
+    }
+}
+
+/// Sets up logging: text or JSON, filtered by `RUST_LOG` or the given level. sqlx's
+/// PostgreSQL notices ("relation already exists") are kept out below warnings.
+pub fn init_tracing(config: &Config, level: &str) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(&config.log.level))
+        .or_else(|_| EnvFilter::try_new(format!("{level},sqlx::postgres::notice=warn")))
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -6,7 +6,7 @@ async fn main() -> ExitCode {
     let cli = trohet::cli::Cli::parse();
     let outcome = async {
         let config = cli.config()?;
-        trohet::cli::init_tracing(&config);
+        trohet::cli::init_tracing(&config, cli.log_level(&config));
         cli.run(config).await
     };
     match outcome.await {

@@ -2,7 +2,7 @@ use super::password_policy::WeakPassword;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {
-    #[error("{0}")]
+    #[error(transparent)]
     WeakPassword(#[from] WeakPassword),
     #[error("a person with this email address already exists")]
     EmailTaken,

@@ -1,0 +1,117 @@
+//! The command line refuses bad input with a one-line error.
+
+use crate::cli::{Cli, string};
+use crate::helpers::{PASSWORD, policies_dir};
+
+#[tokio::test]
+async fn policies_check_accepts_the_shipped_policies_and_names_the_broken_line() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut cli = Cli::new(data_dir.path()).await;
+    cli.ok(&["policies", "check"], None);
+
+    let broken = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(policies_dir()).expect("read shipped policies") {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), broken.path().join(entry.file_name())).unwrap();
+        }
+    }
+    let original = std::fs::read_to_string(policies_dir().join("roles.toml")).unwrap_or_default();
+    std::fs::write(
+        broken.path().join("roles.toml"),
+        format!("# broken on purpose\nroles = = 1\n{original}"),
+    )
+    .unwrap();
+    cli.policies_dir = broken.path().to_path_buf();
+
+    let error = cli.fails(&["policies", "check"], None);
+    assert!(
+        error.contains("roles.toml:2"),
+        "error names roles.toml:LINE: {error}"
+    );
+}
+
+#[tokio::test]
+async fn the_cli_refuses_weak_passwords_undefined_roles_and_password_arguments() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let cli = Cli::new(data_dir.path()).await;
+    cli.ok(&["migrate"], None);
+    let customer = string(
+        &cli.json(&["customer", "add", "--name", "Weak Co", "--json"], None),
+        "id",
+    );
+
+    let weak = "password123";
+    let error = cli.fails(
+        &[
+            "person",
+            "add",
+            "--email",
+            "weak@example.test",
+            "--name",
+            "Weak",
+            "--password-stdin",
+            "--json",
+        ],
+        Some(weak),
+    );
+    assert!(
+        !error.contains(weak),
+        "the error must not echo the password: {error}"
+    );
+
+    cli.fails(
+        &[
+            "person",
+            "add",
+            "--email",
+            "role@example.test",
+            "--name",
+            "Role",
+            "--customer",
+            &customer,
+            "--role",
+            "overlord",
+            "--password-stdin",
+            "--json",
+        ],
+        Some(PASSWORD),
+    );
+    let output = cli.run(
+        &[
+            "person",
+            "add",
+            "--email",
+            "arg@example.test",
+            "--name",
+            "Arg",
+            "--password",
+            PASSWORD,
+            "--json",
+        ],
+        None,
+    );
+    assert!(
+        !output.status.success(),
+        "a password argument must not be accepted"
+    );
+
+    // After all that, a good person still goes in.
+    cli.json(
+        &[
+            "person",
+            "add",
+            "--email",
+            "ok@example.test",
+            "--name",
+            "Okay",
+            "--customer",
+            &customer,
+            "--role",
+            "member",
+            "--password-stdin",
+            "--json",
+        ],
+        Some(PASSWORD),
+    );
+}

@@ -1,0 +1,30 @@
+//! End-to-end tests for trohet: the real server is spawned on port 0 and
+//! driven over HTTP. The `openidconnect` crate plays the relying party, so an
+//! implementation we did not write checks ours; a cookie-keeping reqwest client
+//! plays the browser for the HTML pages.
+//!
+//! Backend: SQLite in a temporary directory, or a fresh PostgreSQL schema per
+//! spawned app when `TROHET_TEST_DATABASE_URL` is set.
+
+mod browser;
+mod helpers;
+mod rp;
+mod rp_types;
+
+mod chromium;
+mod cli;
+mod cli_validation;
+mod code_flow;
+mod consent;
+mod discovery;
+mod errors;
+mod grant_errors;
+mod instances;
+mod logout;
+mod malformed;
+mod operations;
+mod pages;
+mod pairwise;
+mod prompts;
+mod revocation;
+mod tokens;

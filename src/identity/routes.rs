@@ -8,9 +8,9 @@ use crate::app::AppState;
 use crate::web::cookies;
 use crate::web::csrf;
 use crate::web::i18n::Locale;
-use crate::web::page::{error_page, hidden, layout};
+use crate::web::page::{error_page, form_page, hidden};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use std::sync::Arc;
@@ -59,33 +59,36 @@ async fn render_account(
     let text = locale.text();
     let csrf = csrf::issue(&state.csrf_key, headers, state.https);
     let active = session.active_customer_account_id.as_deref();
-    let body = html! {
-        h1 { (text.your_account) }
-        p { strong { (person.display_name) } br; span.muted { (person.email) } }
-        @if !memberships.is_empty() {
-            h2 { (text.customer_accounts) }
-            ul.accounts {
-                @for m in &memberships {
-                    li {
-                        strong { (m.customer_name) }
-                        @if Some(m.customer_account_id.as_str()) == active { " (" (text.active) ")" }
-                        br; span.muted { (text.roles) ": " (m.roles.join(", ")) }
+    Ok(form_page(
+        csrf,
+        locale,
+        StatusCode::OK,
+        text.your_account,
+        |token| {
+            html! {
+                h1 { (text.your_account) }
+                p { strong { (person.display_name) } br; span.muted { (person.email) } }
+                @if !memberships.is_empty() {
+                    h2 { (text.customer_accounts) }
+                    ul.accounts {
+                        @for m in &memberships {
+                            li {
+                                strong { (m.customer_name) }
+                                @if Some(m.customer_account_id.as_str()) == active { " (" (text.active) ")" }
+                                br; span.muted { (text.roles) ": " (m.roles.join(", ")) }
+                            }
+                        }
                     }
                 }
+                @if !staff_roles.is_empty() {
+                    h2 { (text.staff_roles) }
+                    p { (staff_roles.join(", ")) }
+                }
+                form method="post" action="/logout" {
+                    (hidden("csrf", token))
+                    button type="submit" { (text.sign_out) }
+                }
             }
-        }
-        @if !staff_roles.is_empty() {
-            h2 { (text.staff_roles) }
-            p { (staff_roles.join(", ")) }
-        }
-        form method="post" action="/logout" {
-            (hidden("csrf", &csrf.token))
-            button type="submit" { (text.sign_out) }
-        }
-    };
-    let mut response = layout(locale, text.your_account, body).into_response();
-    if let Some(cookie) = csrf.set_cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    Ok(response)
+        },
+    ))
 }

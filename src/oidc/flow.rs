@@ -13,7 +13,7 @@ use crate::web::page::error_page;
 use crate::web::params::Params;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::sync::Arc;
 
@@ -38,10 +38,7 @@ pub async fn authorize_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    match Params::from_form(content_type, &body) {
+    match Params::from_form(&headers, &body) {
         Ok(params) => start(&state, &headers, params).await,
         Err(error) => error_page(
             StatusCode::BAD_REQUEST,

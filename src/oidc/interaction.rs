@@ -12,11 +12,11 @@ use crate::identity::session::{self, Session};
 use crate::identity::store as identity_store;
 use crate::web::csrf;
 use crate::web::i18n::Locale;
-use crate::web::page::{error_page, hidden, layout};
+use crate::web::page::{error_page, form_page, hidden};
 use crate::web::params::Params;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use std::sync::Arc;
@@ -60,10 +60,7 @@ async fn posted(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(Step2, Params), Response> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let params = Params::from_form(content_type, body).unwrap_or_default();
+    let params = Params::from_form(headers, body).unwrap_or_default();
     let locale = Locale::choose(None, headers);
     if !csrf::verify(&state.csrf_key, headers, params.get("csrf")) {
         return Err(error_page(
@@ -97,11 +94,7 @@ fn page(
     body: impl FnOnce(&str) -> Markup,
 ) -> Response {
     let csrf = csrf::issue(&state.csrf_key, headers, state.https);
-    let mut response = layout(locale, title, body(&csrf.token)).into_response();
-    if let Some(cookie) = csrf.set_cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    response
+    form_page(csrf, locale, StatusCode::OK, title, body)
 }
 
 pub async fn select_account_page(

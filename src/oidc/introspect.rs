@@ -192,11 +192,8 @@ async fn authenticated_request(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(Arc<super::client::Client>, Params), OAuthError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let mut params = Params::from_form(content_type, body)
-        .map_err(|e| OAuthError::invalid_request(e.to_string()))?;
+    let mut params =
+        Params::from_form(headers, body).map_err(|e| OAuthError::invalid_request(e.to_string()))?;
     let client = client_auth::authenticate(state, headers, &mut params).await?;
     Ok((client, params))
 }

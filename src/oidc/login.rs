@@ -7,7 +7,7 @@ use crate::app::AppState;
 use crate::identity::password_policy::MAX_PASSWORD_BYTES;
 use crate::identity::{session, store as identity_store};
 use crate::web::i18n::Locale;
-use crate::web::page::{hidden, layout};
+use crate::web::page::{form_page, hidden};
 use crate::web::params::Params;
 use crate::web::{cookies, csrf};
 use axum::body::Bytes;
@@ -65,10 +65,7 @@ pub async fn login_submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let params = Params::from_form(content_type, &body).unwrap_or_default();
+    let params = Params::from_form(&headers, &body).unwrap_or_default();
     let auth = params.get("auth");
     let pending = find_pending(&state, auth).await;
     let locale = Locale::choose(
@@ -187,23 +184,20 @@ fn render(
 ) -> Response {
     let text = locale.text();
     let csrf = csrf::issue(&state.csrf_key, headers, state.https);
-    let body = html! {
-        h1 { (text.sign_in) }
-        @if let Some(name) = &form.client_name { p.muted { (text.sign_in_to) " " strong { (name) } } }
-        @if let Some(error) = form.error { p.error role="alert" { (error) } }
-        form method="post" action="/login" {
-            (hidden("csrf", &csrf.token))
-            @if let Some(auth) = form.auth { (hidden("auth", auth)) }
-            label for="email" { (text.email) }
-            input id="email" type="email" name="email" autocomplete="username" required value=(form.email.unwrap_or_default());
-            label for="password" { (text.password) }
-            input id="password" type="password" name="password" autocomplete="current-password" required;
-            button type="submit" { (text.sign_in) }
+    form_page(csrf, locale, status, text.sign_in, |token| {
+        html! {
+            h1 { (text.sign_in) }
+            @if let Some(name) = &form.client_name { p.muted { (text.sign_in_to) " " strong { (name) } } }
+            @if let Some(error) = form.error { p.error role="alert" { (error) } }
+            form method="post" action="/login" {
+                (hidden("csrf", token))
+                @if let Some(auth) = form.auth { (hidden("auth", auth)) }
+                label for="email" { (text.email) }
+                input id="email" type="email" name="email" autocomplete="username" required value=(form.email.unwrap_or_default());
+                label for="password" { (text.password) }
+                input id="password" type="password" name="password" autocomplete="current-password" required;
+                button type="submit" { (text.sign_in) }
+            }
         }
-    };
-    let mut response = (status, layout(locale, text.sign_in, body)).into_response();
-    if let Some(cookie) = csrf.set_cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    response
+    })
 }

@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::identity::routes::current_session;
 use crate::identity::session;
 use crate::web::i18n::Locale;
-use crate::web::page::{error_page, hidden, layout};
+use crate::web::page::{error_page, form_page, hidden, layout};
 use crate::web::params::Params;
 use crate::web::{cookies, csrf};
 use axum::body::Bytes;
@@ -45,10 +45,7 @@ pub async fn logout(
     body: Bytes,
 ) -> Response {
     let locale = Locale::choose(None, &headers);
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let params = Params::from_form(content_type, &body).unwrap_or_default();
+    let params = Params::from_form(&headers, &body).unwrap_or_default();
     if !csrf::verify(&state.csrf_key, &headers, params.get("csrf")) {
         return error_page(StatusCode::BAD_REQUEST, locale, locale.text().form_expired);
     }
@@ -83,10 +80,7 @@ pub async fn end_session_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let params = Params::from_form(content_type, &body);
+    let params = Params::from_form(&headers, &body);
     end_session(&state, &headers, params.map_err(|e| e.to_string())).await
 }
 
@@ -194,19 +188,22 @@ fn confirm_page(
         "state",
         "ui_locales",
     ];
-    let body = html! {
-        h1 { (text.sign_out_confirm) }
-        form method="post" action="/end_session" {
-            (hidden("csrf", &csrf.token))
-            (hidden("confirm", "yes"))
-            @for name in carried { @if let Some(value) = params.get(name) { (hidden(name, value)) } }
-            @if let Some(hint) = params.get("id_token_hint") { (hidden("id_token_hint", hint)) }
-            button type="submit" { (text.sign_out) }
-        }
-    };
-    let mut response = layout(locale, text.sign_out_confirm, body).into_response();
-    if let Some(cookie) = csrf.set_cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    response
+    form_page(
+        csrf,
+        locale,
+        StatusCode::OK,
+        text.sign_out_confirm,
+        |token| {
+            html! {
+                h1 { (text.sign_out_confirm) }
+                form method="post" action="/end_session" {
+                    (hidden("csrf", token))
+                    (hidden("confirm", "yes"))
+                    @for name in carried { @if let Some(value) = params.get(name) { (hidden(name, value)) } }
+                    @if let Some(hint) = params.get("id_token_hint") { (hidden("id_token_hint", hint)) }
+                    button type="submit" { (text.sign_out) }
+                }
+            }
+        },
+    )
 }

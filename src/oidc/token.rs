@@ -41,11 +41,8 @@ async fn exchange(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(GrantType, TokenResponse), OAuthError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let mut params = Params::from_form(content_type, body)
-        .map_err(|e| OAuthError::invalid_request(e.to_string()))?;
+    let mut params =
+        Params::from_form(headers, body).map_err(|e| OAuthError::invalid_request(e.to_string()))?;
     let grant_type = params
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is missing"))?;

@@ -84,10 +84,7 @@ fn bearer_token(headers: &HeaderMap, body: &[u8]) -> Result<String, BearerError>
             .map(|(_, token)| token.trim().to_string())
             .ok_or(BearerError::InvalidToken("expected a Bearer token"));
     }
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    Params::from_form(content_type, body)
+    Params::from_form(headers, body)
         .ok()
         .and_then(|mut params| params.take("access_token"))
         .ok_or(BearerError::Missing)

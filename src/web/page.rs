@@ -1,6 +1,7 @@
 //! The HTML frame of our few pages, rendered with maud (escaping by construction, no
 //! JavaScript) and the error page shown when we must not redirect.
 
+use super::csrf::Csrf;
 use super::i18n::Locale;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -20,6 +21,24 @@ pub fn layout(locale: Locale, title: &str, body: Markup) -> Markup {
             body { main { (body) } }
         }
     }
+}
+
+/// A page holding a form: the body gets the CSRF token, and the browser gets the CSRF
+/// cookie if it had none.
+pub fn form_page(
+    csrf: Csrf,
+    locale: Locale,
+    status: StatusCode,
+    title: &str,
+    body: impl FnOnce(&str) -> Markup,
+) -> Response {
+    let mut response = (status, layout(locale, title, body(&csrf.token))).into_response();
+    if let Some(cookie) = csrf.set_cookie {
+        response
+            .headers_mut()
+            .append(axum::http::header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 /// A hidden form field, rendered the same way everywhere.

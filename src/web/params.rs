@@ -1,6 +1,7 @@
 //! OAuth request parameters from a query string or a form body. RFC 6749 §3.1 forbids
 //! repeated parameters, and we bound sizes so oversized input is a clear 400, never a 500.
 
+use axum::http::{HeaderMap, header};
 use std::collections::HashMap;
 
 /// No single OAuth parameter we accept needs more than this.
@@ -43,9 +44,11 @@ impl Params {
         Ok(Params(map))
     }
 
-    /// Parses a body after checking its content type.
-    pub fn from_form(content_type: Option<&str>, body: &[u8]) -> Result<Params, ParamsError> {
-        let is_form = content_type
+    /// Parses a request body after checking that its content type is a form.
+    pub fn from_form(headers: &HeaderMap, body: &[u8]) -> Result<Params, ParamsError> {
+        let is_form = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
             .and_then(|ct| ct.split(';').next())
             .is_some_and(|ct| {
                 ct.trim()
@@ -73,6 +76,7 @@ impl Params {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     #[test]
     fn a_repeated_parameter_is_refused() {
@@ -97,10 +101,19 @@ mod tests {
         assert!(params.get("state").is_some());
     }
 
+    fn json_headers() -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        headers
+    }
+
     #[test]
     fn a_json_body_is_not_a_form() {
         assert_eq!(
-            Params::from_form(Some("application/json"), b"{}").unwrap_err(),
+            Params::from_form(&json_headers(), b"{}").unwrap_err(),
             ParamsError::NotAForm
         );
     }

@@ -315,38 +315,48 @@ async fn a_rotated_refresh_token_is_recognised_when_reused(db: &Db) {
 }
 
 async fn signing_keys_survive_a_restart_and_rotation_keeps_the_old_key(db: &Db) {
+    use crate::oidc::SigningAlg::EdDsa;
+    use keys::ACTIVATION_DELAY_SECS as DELAY;
     let master = MasterKey::parse(&"11".repeat(32)).unwrap();
-    let now = Clock::system().now();
-    let first = keys::load(db, &master, now, 600).await.unwrap();
-    let old_kid = first
-        .active(crate::oidc::SigningAlg::EdDsa)
-        .unwrap()
-        .kid
-        .clone();
-    let again = keys::load(db, &master, now, 600).await.unwrap();
+    let t0 = Clock::system().now();
+    let first = keys::load(db, &master, t0, 600).await.unwrap();
+    let old_kid = first.active(EdDsa, t0).unwrap().kid.clone();
+    let again = keys::load(db, &master, t0, 600).await.unwrap();
     assert_eq!(
-        again.active(crate::oidc::SigningAlg::EdDsa).unwrap().kid,
+        again.active(EdDsa, t0).unwrap().kid,
         old_kid,
         "no new key on restart"
     );
-    keys::rotate(db, &master, now).await.unwrap();
-    let rotated = keys::load(db, &master, now, 600).await.unwrap();
-    assert_ne!(
-        rotated.active(crate::oidc::SigningAlg::EdDsa).unwrap().kid,
-        old_kid
+
+    let t1 = t0 + 1000;
+    keys::rotate(db, &master, t1).await.unwrap();
+    let rotated = keys::load(db, &master, t1, 600).await.unwrap();
+    let new_kid = rotated.keys_of(EdDsa).next().unwrap().kid.clone();
+    assert_ne!(new_kid, old_kid);
+    assert_eq!(
+        rotated.active(EdDsa, t1).unwrap().kid,
+        old_kid,
+        "published before it signs"
     );
+    assert_eq!(rotated.active(EdDsa, t1 + DELAY).unwrap().kid, new_kid);
+    let later = keys::load(db, &master, t1 + DELAY + 599, 600)
+        .await
+        .unwrap();
     assert!(
-        rotated.find(&old_kid).is_some(),
-        "the retired key still verifies"
+        later.find(&old_kid).is_some(),
+        "the retired key verifies while its tokens live"
     );
-    let later = keys::load(db, &master, now + 601, 600).await.unwrap();
+    let gone = keys::load(db, &master, t1 + DELAY + 601, 600)
+        .await
+        .unwrap();
     assert!(
-        later.find(&old_kid).is_none(),
+        gone.find(&old_kid).is_none(),
         "gone once its tokens expired"
     );
+
     let wrong = MasterKey::parse(&"22".repeat(32)).unwrap();
     assert!(
-        keys::load(db, &wrong, now, 600).await.is_err(),
+        keys::load(db, &wrong, t1, 600).await.is_err(),
         "a wrong master key cannot unseal"
     );
 }

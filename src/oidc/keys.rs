@@ -1,6 +1,8 @@
 //! Signing keys: generated on first start, stored sealed under the master key so that every
 //! instance on one database signs with the same keys, and rotated by `trohet keys rotate`.
-//! A retired key stays in JWKS until every token it signed has expired.
+//! A new key is published in JWKS before it signs anything (`ACTIVATION_DELAY_SECS`), so
+//! relying parties and sibling instances holding a cached key set can verify its first
+//! tokens; a retired key stays in JWKS until every token it signed has expired.
 
 use super::jws::SigningAlg;
 use crate::clock::UnixTime;
@@ -14,6 +16,10 @@ use std::sync::{Arc, RwLock};
 
 const SEAL_PURPOSE: &str = "signing-key";
 
+/// Longer than a cached JWKS lives at a relying party (`max-age=300`) plus the interval at
+/// which instances re-read keys (60 s).
+pub const ACTIVATION_DELAY_SECS: i64 = 360;
+
 enum Pair {
     Rsa(RsaKeyPair),
     Ec(EcdsaKeyPair),
@@ -26,7 +32,7 @@ pub struct SigningKey {
     pair: Pair,
     public_key: Vec<u8>,
     jwk: CoreJsonWebKey,
-    retired_at: Option<UnixTime>,
+    created_at: UnixTime,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,10 +88,19 @@ pub struct KeyRing {
 }
 
 impl KeyRing {
-    pub fn active(&self, alg: SigningAlg) -> Option<&Arc<SigningKey>> {
-        self.keys
-            .iter()
-            .find(|k| k.alg == alg && k.retired_at.is_none())
+    /// The key that signs now: the newest one published long enough ago, or, on a first
+    /// start when there is no older one, the newest.
+    pub fn active(&self, alg: SigningAlg, now: UnixTime) -> Option<&Arc<SigningKey>> {
+        let mut of_alg = self.keys_of(alg);
+        let newest = self.keys_of(alg).next();
+        of_alg
+            .find(|k| k.created_at <= now - ACTIVATION_DELAY_SECS)
+            .or(newest)
+    }
+
+    /// The keys of one algorithm, newest first.
+    pub fn keys_of(&self, alg: SigningAlg) -> impl Iterator<Item = &Arc<SigningKey>> {
+        self.keys.iter().filter(move |k| k.alg == alg)
     }
 
     pub fn find(&self, kid: &str) -> Option<&Arc<SigningKey>> {
@@ -130,7 +145,7 @@ struct KeyRow {
     alg: String,
     sealed_private_key: Vec<u8>,
     public_jwk: String,
-    retired_at: Option<i64>,
+    created_at: i64,
 }
 
 /// Loads every key still needed for verification, generating a key for any algorithm
@@ -144,7 +159,7 @@ pub async fn load(
     let mut ring = read_ring(db, master, now, retention_secs).await?;
     let missing: Vec<SigningAlg> = SigningAlg::ALL
         .into_iter()
-        .filter(|alg| ring.active(*alg).is_none())
+        .filter(|alg| ring.active(*alg, now).is_none())
         .collect();
     if !missing.is_empty() {
         for alg in missing {
@@ -175,10 +190,11 @@ async fn read_ring(
     retention_secs: i64,
 ) -> Result<KeyRing, KeyError> {
     let rows: Vec<KeyRow> = sqlx::query_as(
-        "select kid, alg, sealed_private_key, public_jwk, retired_at from signing_key \
+        "select kid, alg, sealed_private_key, public_jwk, created_at from signing_key \
          where retired_at is null or retired_at > $1 order by created_at desc, kid",
     )
-    .bind(now - retention_secs)
+    // A retired key still signs until its successor is active, then its tokens live on.
+    .bind(now - retention_secs - ACTIVATION_DELAY_SECS)
     .fetch_all(db)
     .await?;
     let keys = rows
@@ -209,7 +225,7 @@ fn open_row(master: &MasterKey, row: KeyRow) -> Result<SigningKey, KeyError> {
         pair,
         public_key,
         jwk,
-        retired_at: row.retired_at,
+        created_at: row.created_at,
     })
 }
 

@@ -175,7 +175,7 @@ async fn authorization_claims(
 pub fn sign_access_token(state: &AppState, claims: &AccessClaims) -> Result<String, OAuthError> {
     let ring = state.keys.current();
     let key = ring
-        .active(state.access_token_alg)
+        .active(state.access_token_alg, state.clock.now())
         .ok_or_else(OAuthError::server_error)?;
     Ok(jws::sign(key, jws::TYP_ACCESS_TOKEN, claims))
 }
@@ -258,7 +258,7 @@ fn sign_id_token(
     let now = state.clock.now();
     let ring = state.keys.current();
     let alg: SigningAlg = client.id_token_alg;
-    let key = ring.active(alg).ok_or_else(OAuthError::server_error)?;
+    let key = ring.active(alg, now).ok_or_else(OAuthError::server_error)?;
     let claims = IdClaims {
         iss: &state.issuer,
         sub,

@@ -8,7 +8,7 @@ use crate::app::AppState;
 use crate::web::cookies;
 use crate::web::csrf;
 use crate::web::i18n::Locale;
-use crate::web::page::{error_page, form_page, hidden};
+use crate::web::page::{form_page, hidden};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -34,11 +34,7 @@ pub async fn account(State(state): State<Arc<AppState>>, headers: HeaderMap) -> 
         Ok(response) => response,
         Err(error) => {
             tracing::error!(error = %crate::web::error_chain(&error), "account page failed");
-            error_page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                locale,
-                "Please try again shortly.",
-            )
+            crate::web::page::unavailable(locale)
         }
     }
 }

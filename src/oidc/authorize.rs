@@ -104,23 +104,15 @@ pub async fn validate(
     let page = |message: &str| error_page(StatusCode::BAD_REQUEST, locale, message);
     let client_id = params
         .get("client_id")
-        .ok_or_else(|| page("The request names no client (client_id)."))?;
+        .ok_or_else(|| page(locale.text().no_client))?;
     let client = super::cache::client(state, client_id)
         .await
-        .map_err(|_| {
-            error_page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                locale,
-                "Please try again shortly.",
-            )
-        })?
-        .ok_or_else(|| page("The application that sent you here is not registered."))?;
+        .map_err(|_| crate::web::page::unavailable(locale))?
+        .ok_or_else(|| page(locale.text().unknown_client))?;
     let redirect_uri = params
         .get("redirect_uri")
         .filter(|uri| client.has_redirect_uri(uri))
-        .ok_or_else(|| {
-            page("The application asked to return you to an address it has not registered.")
-        })?;
+        .ok_or_else(|| page(locale.text().unregistered_redirect))?;
     validate_rest(&client, redirect_uri, params)
         .map_err(|error| redirect_error(state, redirect_uri, params.get("state"), &error))
 }

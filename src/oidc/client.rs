@@ -139,7 +139,8 @@ pub async fn register(
     register_with_id(db, crypto::random_id(), new, now).await
 }
 
-/// Registers under a chosen id (the demo client), or gives an existing one a new secret.
+/// Registers under a chosen id (the demo client), or gives an existing one a new secret
+/// and the given redirect URIs.
 pub async fn register_or_reset_secret(
     db: &Db,
     client_id: &str,
@@ -149,12 +150,19 @@ pub async fn register_or_reset_secret(
     if find(db, client_id).await?.is_none() {
         return register_with_id(db, client_id.to_string(), new, now).await;
     }
+    validate(&new)?;
     let client_secret = (!new.public).then(crypto::random_token);
-    sqlx::query("update client set secret_digest = $1 where client_id = $2")
-        .bind(client_secret.as_deref().map(crypto::digest_hex))
-        .bind(client_id)
-        .execute(db)
-        .await?;
+    // The issuer (and so the demo's redirect URIs) may have changed since the last run.
+    sqlx::query(
+        "update client set secret_digest = $1, redirect_uris = $2, post_logout_redirect_uris = $3 \
+         where client_id = $4",
+    )
+    .bind(client_secret.as_deref().map(crypto::digest_hex))
+    .bind(json(&new.redirect_uris))
+    .bind(json(&new.post_logout_redirect_uris))
+    .bind(client_id)
+    .execute(db)
+    .await?;
     Ok(RegisteredClient {
         client_id: client_id.to_string(),
         client_secret,

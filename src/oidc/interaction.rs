@@ -12,7 +12,7 @@ use crate::identity::session::{self, Session};
 use crate::identity::store as identity_store;
 use crate::web::csrf;
 use crate::web::i18n::Locale;
-use crate::web::page::{error_page, form_page, hidden};
+use crate::web::page::{error_page, form_page, hidden, unavailable};
 use crate::web::params::Params;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -76,14 +76,6 @@ async fn posted(
     );
     let step = context(state, headers, Some(&query)).await?;
     Ok((step, params))
-}
-
-fn unavailable(locale: Locale) -> Response {
-    error_page(
-        StatusCode::SERVICE_UNAVAILABLE,
-        locale,
-        "Please try again shortly.",
-    )
 }
 
 fn page(

@@ -96,11 +96,7 @@ pub async fn login_submit(
         }
         Err(error) => {
             tracing::error!(error = %crate::web::error_chain(&error), "login failed");
-            return crate::web::page::error_page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                locale,
-                "Please try again shortly.",
-            );
+            return crate::web::page::unavailable(locale);
         }
     };
     state.metrics.login(true);
@@ -117,11 +113,7 @@ pub async fn login_submit(
         Ok(response) => response,
         Err(error) => {
             tracing::error!(error = %crate::web::error_chain(&error), "cannot start a session");
-            crate::web::page::error_page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                locale,
-                "Please try again shortly.",
-            )
+            crate::web::page::unavailable(locale)
         }
     }
 }

@@ -51,11 +51,7 @@ pub async fn logout(
     }
     match sign_out(&state, &headers).await {
         Ok(()) => signed_out(&state, locale),
-        Err(_) => error_page(
-            StatusCode::SERVICE_UNAVAILABLE,
-            locale,
-            "Please try again shortly.",
-        ),
+        Err(_) => crate::web::page::unavailable(locale),
     }
 }
 
@@ -102,7 +98,7 @@ async fn end_session(
         Some(token) => {
             match jws::verify::<IdTokenHint>(&state.keys.current(), token, jws::TYP_ID_TOKEN) {
                 Some(hint) if hint.iss == state.issuer => Some(hint),
-                _ => return bad("The id_token_hint is not an ID token we issued."),
+                _ => return bad(locale.text().bad_id_token_hint),
             }
         }
         None => None,
@@ -111,18 +107,14 @@ async fn end_session(
         hint.as_ref().map(|h| h.aud.as_str()),
         params.get("client_id"),
     ) {
-        (Some(a), Some(b)) if a != b => return bad("client_id does not match the id_token_hint."),
+        (Some(a), Some(b)) if a != b => return bad(locale.text().client_mismatch),
         (a, b) => a.or(b),
     };
     let client = match client_id {
         Some(id) => match super::cache::client(state, id).await {
             Ok(found) => found,
             Err(_) => {
-                return error_page(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    locale,
-                    "Please try again shortly.",
-                );
+                return crate::web::page::unavailable(locale);
             }
         },
         None => None,
@@ -136,7 +128,7 @@ async fn end_session(
             Some(uri)
         }
         Some(_) => {
-            return bad("The application asked to return you to an address it has not registered.");
+            return bad(locale.text().unregistered_redirect);
         }
         None => None,
     };
@@ -154,11 +146,7 @@ async fn end_session(
             return confirm_page(state, headers, locale, &params);
         }
         if end_browser_session(state, &session.sid).await.is_err() {
-            return error_page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                locale,
-                "Please try again shortly.",
-            );
+            return crate::web::page::unavailable(locale);
         }
     }
     match target {

@@ -90,6 +90,12 @@ pub struct Text {
     pub sign_out_confirm: &'static str,
     pub error_title: &'static str,
     pub request_expired: &'static str,
+    pub try_again: &'static str,
+    pub no_client: &'static str,
+    pub unknown_client: &'static str,
+    pub unregistered_redirect: &'static str,
+    pub bad_id_token_hint: &'static str,
+    pub client_mismatch: &'static str,
     pub scope_names: &'static [(&'static str, &'static str)],
 }
 
@@ -116,6 +122,12 @@ static EN: Text = Text {
     sign_out_confirm: "Do you want to sign out?",
     error_title: "Something is not right",
     request_expired: "This sign-in took too long or was already used. Go back to the application and start again.",
+    try_again: "Something went wrong on our side. Please try again shortly.",
+    no_client: "The request does not say which application sent you (client_id is missing).",
+    unknown_client: "The application that sent you here is not registered.",
+    unregistered_redirect: "The application asked to send you to an address it has not registered, so we stopped here.",
+    bad_id_token_hint: "The sign-out request carries an ID token we did not issue.",
+    client_mismatch: "The sign-out request names two different applications.",
     scope_names: &[
         ("openid", "know who you are"),
         ("profile", "see your name and language"),
@@ -149,6 +161,12 @@ static SV: Text = Text {
     sign_out_confirm: "Vill du logga ut?",
     error_title: "Något stämmer inte",
     request_expired: "Inloggningen tog för lång tid eller har redan använts. Gå tillbaka till tjänsten och börja om.",
+    try_again: "Något gick fel hos oss. Försök igen om en stund.",
+    no_client: "Begäran säger inte vilken tjänst som skickade dig (client_id saknas).",
+    unknown_client: "Tjänsten som skickade dig hit är inte registrerad.",
+    unregistered_redirect: "Tjänsten bad oss skicka dig till en adress som den inte har registrerat, så vi stannade här.",
+    bad_id_token_hint: "Utloggningsbegäran innehåller en ID-token som vi inte har utfärdat.",
+    client_mismatch: "Utloggningsbegäran nämner två olika tjänster.",
     scope_names: &[
         ("openid", "veta vem du är"),
         ("profile", "se ditt namn och språk"),

@@ -57,6 +57,15 @@ pub fn error_page(status: StatusCode, locale: Locale, message: &str) -> Response
     (status, layout(locale, text.error_title, body)).into_response()
 }
 
+/// The page for a failure on our side (the log has the cause; the page never does).
+pub fn unavailable(locale: Locale) -> Response {
+    error_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        locale,
+        locale.text().try_again,
+    )
+}
+
 pub async fn stylesheet() -> impl IntoResponse {
     (
         [

@@ -3,7 +3,18 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = trohet::cli::Cli::parse();
+    let cli = match trohet::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) if error.use_stderr() => {
+            eprintln!("{}", one_line(&error.render().to_string()));
+            return ExitCode::from(2);
+        }
+        // --help and --version are not errors.
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::SUCCESS;
+        }
+    };
     let outcome = async {
         let config = cli.config()?;
         trohet::cli::init_tracing(&config, cli.log_level(&config));
@@ -17,4 +28,15 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// clap's usage errors span several lines; scripts get them on one.
+fn one_line(rendered: &str) -> String {
+    rendered
+        .lines()
+        .take_while(|line| !line.starts_with("Usage:"))
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -115,3 +115,16 @@ async fn the_cli_refuses_weak_passwords_undefined_roles_and_password_arguments()
         Some(PASSWORD),
     );
 }
+
+#[tokio::test]
+async fn a_usage_mistake_is_one_line_on_stderr_too() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let cli = Cli::new(data_dir.path()).await;
+    let missing = cli.fails(&["customer", "add"], None);
+    assert!(missing.contains("--name"), "{missing}");
+    let bad_alg = cli.fails(
+        &["client", "add", "--name", "X", "--id-token-alg", "HS256"],
+        None,
+    );
+    assert!(bad_alg.contains("HS256"), "{bad_alg}");
+}

@@ -1,7 +1,9 @@
 //! The login page: an HTML form that works without JavaScript, protected against CSRF,
 //! in English or Swedish. A successful login always starts a new session (no fixation).
 
+use super::authorize::AuthorizationRequest;
 use super::flow::find_pending;
+use super::store::PendingRequest;
 use super::store::{self, Step};
 use crate::app::AppState;
 use crate::identity::password_policy::MAX_PASSWORD_BYTES;
@@ -43,17 +45,9 @@ pub async fn login_page(
             locale.text().request_expired,
         );
     }
-    let client_name = match &pending {
-        Some((p, _)) => super::cache::client(&state, &p.client_id)
-            .await
-            .ok()
-            .flatten()
-            .map(|c| c.name.clone()),
-        None => None,
-    };
     let form = LoginForm {
         auth,
-        client_name,
+        client_name: client_name(&state, pending.as_ref()).await,
         email: pending.as_ref().and_then(|(_, r)| r.login_hint.as_deref()),
         error: None,
     };
@@ -73,10 +67,11 @@ pub async fn login_submit(
         &headers,
     );
     let text = locale.text();
+    let client_name = client_name(&state, pending.as_ref()).await;
     let retry = |status, error| {
         let form = LoginForm {
             auth,
-            client_name: None,
+            client_name: client_name.clone(),
             email: params.get("email"),
             error: Some(error),
         };
@@ -116,6 +111,18 @@ pub async fn login_submit(
             crate::web::page::unavailable(locale)
         }
     }
+}
+
+/// The name of the application the person is signing in to, shown on the form.
+async fn client_name(
+    state: &AppState,
+    pending: Option<&(PendingRequest, AuthorizationRequest)>,
+) -> Option<String> {
+    let (request, _) = pending?;
+    let client = super::cache::client(state, &request.client_id)
+        .await
+        .ok()??;
+    Some(client.name.clone())
 }
 
 /// The person id if the email and password match an active person. An unknown email still

@@ -9,14 +9,13 @@ use reqwest::header::LOCATION;
 use trohet::admin::{NewClient, RegisteredClient};
 
 use crate::browser::{Answers, Browser, query_param};
-use crate::helpers::{REDIRECT_URI, jwt_part, register, seed_simple_person, spawn_app};
+use crate::helpers::{REDIRECT_URI, jwt_part, register, spawn_app};
+use crate::rp::app_person_and_rp;
 use crate::rp::{Rp, TrohetIdToken, standard_rp};
 
 #[tokio::test]
 async fn wrong_password_shows_the_form_again_without_a_session() {
-    let app = spawn_app().await;
-    let person = seed_simple_person(&app).await;
-    let rp = standard_rp(&app).await;
+    let (app, person, rp) = app_person_and_rp().await;
     let browser = Browser::new(&app.issuer);
 
     let page = browser
@@ -139,9 +138,7 @@ async fn prompt_none_without_a_session_redirects_with_login_required() {
 #[tokio::test]
 async fn tampered_id_token_is_rejected_by_the_relying_party() {
     use base64::Engine;
-    let app = spawn_app().await;
-    let person = seed_simple_person(&app).await;
-    let rp = standard_rp(&app).await;
+    let (app, person, rp) = app_person_and_rp().await;
     let request = rp.authorize(&["openid"]);
     let nonce = Nonce::new(request.nonce.secret().clone());
     let login = rp

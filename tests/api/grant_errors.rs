@@ -9,13 +9,12 @@ use trohet::oidc::SigningAlg;
 
 use crate::browser::{Answers, Browser};
 use crate::helpers::{REDIRECT_URI, register_client, seed_simple_person, spawn_app};
-use crate::rp::{Rp, error_code, standard_rp};
+use crate::rp::{Rp, error_code};
+use crate::rp::{SignedIn, app_person_and_rp, signed_in};
 
 #[tokio::test]
 async fn wrong_pkce_verifier_is_invalid_grant() {
-    let app = spawn_app().await;
-    let person = seed_simple_person(&app).await;
-    let rp = standard_rp(&app).await;
+    let (app, person, rp) = app_person_and_rp().await;
     let (_request, code) = rp
         .obtain_code(&Browser::new(&app.issuer), &person, &["openid"])
         .await;
@@ -30,9 +29,7 @@ async fn wrong_pkce_verifier_is_invalid_grant() {
 
 #[tokio::test]
 async fn replayed_code_is_refused_and_revokes_the_first_exchange() {
-    let app = spawn_app().await;
-    let person = seed_simple_person(&app).await;
-    let rp = standard_rp(&app).await;
+    let (app, person, rp) = app_person_and_rp().await;
     let (request, code) = rp
         .obtain_code(
             &Browser::new(&app.issuer),
@@ -69,17 +66,12 @@ async fn replayed_code_is_refused_and_revokes_the_first_exchange() {
 
 #[tokio::test]
 async fn reused_refresh_token_revokes_the_whole_family() {
-    let app = spawn_app().await;
-    let person = seed_simple_person(&app).await;
-    let rp = standard_rp(&app).await;
-    let login = rp
-        .log_in(
-            &Browser::new(&app.issuer),
-            &person,
-            &["openid", "offline_access"],
-            &Answers::default(),
-        )
-        .await;
+    let SignedIn {
+        app: _,
+        person: _,
+        rp,
+        login,
+    } = signed_in(&["openid", "offline_access"]).await;
     let first = login.tokens.refresh_token().expect("refresh token").clone();
 
     let rotated = rp.refresh(&first).await.expect("first refresh");
@@ -106,9 +98,7 @@ async fn reused_refresh_token_revokes_the_whole_family() {
 
 #[tokio::test]
 async fn refresh_cannot_widen_the_granted_scope() {
-    let app = spawn_app().await;
-    let person = seed_simple_person(&app).await;
-    let rp = standard_rp(&app).await;
+    let (app, person, rp) = app_person_and_rp().await;
     let scopes = ["openid", "offline_access"];
     let login = rp
         .log_in(
@@ -179,9 +169,7 @@ async fn wrong_client_secret_is_invalid_client_with_www_authenticate() {
 
 #[tokio::test]
 async fn expired_code_is_invalid_grant() {
-    let app = spawn_app().await;
-    let person = seed_simple_person(&app).await;
-    let rp = standard_rp(&app).await;
+    let (app, person, rp) = app_person_and_rp().await;
     let (request, code) = rp
         .obtain_code(&Browser::new(&app.issuer), &person, &["openid"])
         .await;

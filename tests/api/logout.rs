@@ -8,8 +8,9 @@ use openidconnect::{
 use reqwest::header::LOCATION;
 
 use crate::browser::{Answers, Browser, query_param};
-use crate::helpers::{POST_LOGOUT_URI, seed_simple_person, spawn_app};
-use crate::rp::{Rp, TrohetIdToken, standard_rp};
+use crate::helpers::POST_LOGOUT_URI;
+use crate::rp::app_person_and_rp;
+use crate::rp::{Rp, TrohetIdToken};
 
 fn logout_url(rp: &Rp, id_token: &TrohetIdToken, post_logout_uri: &str) -> String {
     let endpoint = rp
@@ -33,9 +34,7 @@ async fn session_is_alive(rp: &Rp, browser: &Browser) -> bool {
 
 #[tokio::test]
 async fn end_session_refuses_an_unregistered_post_logout_redirect_uri() {
-    let app = spawn_app().await;
-    let person = seed_simple_person(&app).await;
-    let rp = standard_rp(&app).await;
+    let (app, person, rp) = app_person_and_rp().await;
     let browser = Browser::new(&app.issuer);
     let login = rp
         .log_in(&browser, &person, &["openid"], &Answers::default())
@@ -52,9 +51,7 @@ async fn end_session_refuses_an_unregistered_post_logout_redirect_uri() {
 
 #[tokio::test]
 async fn end_session_leaves_offline_access_grants_alone() {
-    let app = spawn_app().await;
-    let person = seed_simple_person(&app).await;
-    let rp = standard_rp(&app).await;
+    let (app, person, rp) = app_person_and_rp().await;
     let browser = Browser::new(&app.issuer);
     let offline = rp
         .log_in(
@@ -95,9 +92,7 @@ async fn end_session_leaves_offline_access_grants_alone() {
 
 #[tokio::test]
 async fn sign_out_without_the_csrf_token_is_refused() {
-    let app = spawn_app().await;
-    let person = seed_simple_person(&app).await;
-    let rp = standard_rp(&app).await;
+    let (app, person, rp) = app_person_and_rp().await;
     let browser = Browser::new(&app.issuer);
     rp.log_in(&browser, &person, &["openid"], &Answers::default())
         .await;

@@ -1,8 +1,8 @@
 //! Operational endpoints: health, readiness, metrics.
 
 use crate::browser::{Answers, Browser};
-use crate::helpers::{TestApp, seed_simple_person, spawn_app};
-use crate::rp::standard_rp;
+use crate::helpers::{TestApp, spawn_app};
+use crate::rp::app_person_and_rp;
 
 async fn metrics(app: &TestApp) -> String {
     let response = app.http.get(app.url("/metrics")).send().await.unwrap();
@@ -56,9 +56,7 @@ async fn health_and_readiness_answer_ok() {
 
 #[tokio::test]
 async fn metrics_count_requests_logins_and_tokens() {
-    let app = spawn_app().await;
-    let person = seed_simple_person(&app).await;
-    let rp = standard_rp(&app).await;
+    let (app, person, rp) = app_person_and_rp().await;
 
     let before = metrics(&app).await;
     let logins_before = sample_sum(&before, "trohet_logins_total").unwrap_or(0.0);
@@ -91,9 +89,7 @@ async fn metrics_count_requests_logins_and_tokens() {
 
 #[tokio::test]
 async fn metrics_do_not_expose_personal_data() {
-    let app = spawn_app().await;
-    let person = seed_simple_person(&app).await;
-    let rp = standard_rp(&app).await;
+    let (app, person, rp) = app_person_and_rp().await;
     rp.log_in(
         &Browser::new(&app.issuer),
         &person,

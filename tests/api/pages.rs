@@ -4,7 +4,8 @@ use openidconnect::LanguageTag;
 use openidconnect::core::CoreAuthPrompt;
 
 use crate::browser::{Answers, Browser, Page, dance, query_param};
-use crate::helpers::{Account, Person, TestApp, seed_person, seed_simple_person, spawn_app};
+use crate::helpers::{Account, Person, TestApp, seed_person, spawn_app};
+use crate::rp::app_person_and_rp;
 use crate::rp::standard_rp;
 
 pub fn assert_security_headers(page: &Page) {
@@ -204,9 +205,7 @@ async fn account_page_shows_the_person_their_accounts_and_roles() {
 
 #[tokio::test]
 async fn sign_out_ends_the_session() {
-    let app = spawn_app().await;
-    let person = seed_simple_person(&app).await;
-    let rp = standard_rp(&app).await;
+    let (app, person, rp) = app_person_and_rp().await;
     let browser = Browser::new(&app.issuer);
     let account = sign_in_to_account(&app, &browser, &person).await;
 

@@ -8,13 +8,12 @@ use openidconnect::core::CoreAuthPrompt;
 
 use crate::browser::{Answers, Browser, Landing, query_param};
 use crate::helpers::{seed_person, seed_simple_person, spawn_app};
+use crate::rp::app_person_and_rp;
 use crate::rp::standard_rp;
 
 #[tokio::test]
 async fn prompt_none_with_a_session_returns_a_code_silently() {
-    let app = spawn_app().await;
-    let person = seed_simple_person(&app).await;
-    let rp = standard_rp(&app).await;
+    let (app, person, rp) = app_person_and_rp().await;
     let browser = Browser::new(&app.issuer);
     let first = rp
         .log_in(&browser, &person, &["openid"], &Answers::default())
@@ -34,9 +33,7 @@ async fn prompt_none_with_a_session_returns_a_code_silently() {
 
 #[tokio::test]
 async fn prompt_login_asks_for_the_password_again_despite_a_session() {
-    let app = spawn_app().await;
-    let person = seed_simple_person(&app).await;
-    let rp = standard_rp(&app).await;
+    let (app, person, rp) = app_person_and_rp().await;
     let browser = Browser::new(&app.issuer);
     rp.log_in(&browser, &person, &["openid"], &Answers::default())
         .await;
@@ -54,9 +51,7 @@ async fn prompt_login_asks_for_the_password_again_despite_a_session() {
 
 #[tokio::test]
 async fn max_age_older_than_the_login_asks_for_the_password_again() {
-    let app = spawn_app().await;
-    let person = seed_simple_person(&app).await;
-    let rp = standard_rp(&app).await;
+    let (app, person, rp) = app_person_and_rp().await;
     let browser = Browser::new(&app.issuer);
     let first = rp
         .log_in(&browser, &person, &["openid"], &Answers::default())
@@ -136,9 +131,7 @@ async fn prompt_select_account_offers_the_choice_again() {
 
 #[tokio::test]
 async fn login_hint_prefills_the_email_field() {
-    let app = spawn_app().await;
-    let person = seed_simple_person(&app).await;
-    let rp = standard_rp(&app).await;
+    let (app, person, rp) = app_person_and_rp().await;
     let hint = LoginHint::new(person.email.clone());
     let request = rp.authorize_with(&["openid"], |r| r.set_login_hint(hint));
 

@@ -5,25 +5,18 @@ use reqwest::header::WWW_AUTHENTICATE;
 use trohet::admin::NewClient;
 use trohet::oidc::{GrantType, SigningAlg};
 
-use crate::browser::{Answers, Browser};
-use crate::helpers::{
-    REDIRECT_URI, jwt_part, register, register_client, seed_simple_person, spawn_app,
-};
+use crate::helpers::{REDIRECT_URI, jwt_part, register, register_client, spawn_app};
 use crate::rp::{Rp, error_code, standard_rp};
+use crate::rp::{SignedIn, signed_in};
 
 #[tokio::test]
 async fn revoking_a_refresh_token_revokes_its_grant() {
-    let app = spawn_app().await;
-    let person = seed_simple_person(&app).await;
-    let rp = standard_rp(&app).await;
-    let login = rp
-        .log_in(
-            &Browser::new(&app.issuer),
-            &person,
-            &["openid", "offline_access"],
-            &Answers::default(),
-        )
-        .await;
+    let SignedIn {
+        app: _,
+        person: _,
+        rp,
+        login,
+    } = signed_in(&["openid", "offline_access"]).await;
     let refresh = login.tokens.refresh_token().expect("refresh token").clone();
 
     rp.revoke(refresh.secret(), Some("refresh_token")).await;
@@ -140,17 +133,12 @@ async fn client_credentials_token_introspects_active_with_the_client_as_subject(
 
 #[tokio::test]
 async fn introspection_is_refused_to_public_clients() {
-    let app = spawn_app().await;
-    let person = seed_simple_person(&app).await;
-    let rp = standard_rp(&app).await;
-    let login = rp
-        .log_in(
-            &Browser::new(&app.issuer),
-            &person,
-            &["openid"],
-            &Answers::default(),
-        )
-        .await;
+    let SignedIn {
+        app,
+        person: _,
+        rp: _,
+        login,
+    } = signed_in(&["openid"]).await;
     let mut spa = NewClient::new("Public SPA", vec![REDIRECT_URI.into()]);
     spa.public = true;
     let spa = register(&app, spa).await;

@@ -16,6 +16,36 @@ use trohet::oidc::SigningAlg;
 
 /// A relying party for a freshly registered confidential RS256 client that
 /// redirects to [`REDIRECT_URI`].
+/// A fresh server, a person in one customer account, and a standard relying party.
+pub async fn app_person_and_rp() -> (TestApp, Person, Rp) {
+    let app = crate::helpers::spawn_app().await;
+    let person = crate::helpers::seed_simple_person(&app).await;
+    let rp = standard_rp(&app).await;
+    (app, person, rp)
+}
+
+/// The same, with the person signed in through the whole code flow.
+pub struct SignedIn {
+    pub app: TestApp,
+    pub person: Person,
+    pub rp: Rp,
+    pub login: Login,
+}
+
+pub async fn signed_in(scopes: &[&str]) -> SignedIn {
+    let (app, person, rp) = app_person_and_rp().await;
+    let browser = Browser::new(&app.issuer);
+    let login = rp
+        .log_in(&browser, &person, scopes, &Answers::default())
+        .await;
+    SignedIn {
+        app,
+        person,
+        rp,
+        login,
+    }
+}
+
 pub async fn standard_rp(app: &TestApp) -> Rp {
     let registered = register_client(app, SigningAlg::Rs256).await;
     Rp::new(app, &registered, REDIRECT_URI).await

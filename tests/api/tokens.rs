@@ -10,7 +10,8 @@ use crate::browser::{Answers, Browser, dance, query_param};
 use crate::helpers::{
     REDIRECT_URI, jwt_part, register, register_client, seed_simple_person, spawn_app,
 };
-use crate::rp::{Rp, standard_rp};
+use crate::rp::Rp;
+use crate::rp::{SignedIn, app_person_and_rp, signed_in};
 
 #[tokio::test]
 async fn token_response_is_uncacheable_and_the_access_token_is_an_rfc9068_jwt() {
@@ -111,9 +112,7 @@ async fn token_response_is_uncacheable_and_the_access_token_is_an_rfc9068_jwt() 
 
 #[tokio::test]
 async fn client_secret_post_authenticates_the_client() {
-    let app = spawn_app().await;
-    let person = seed_simple_person(&app).await;
-    let rp = standard_rp(&app).await;
+    let (app, person, rp) = app_person_and_rp().await;
     let (request, code) = rp
         .obtain_code(&Browser::new(&app.issuer), &person, &["openid"])
         .await;
@@ -132,17 +131,12 @@ async fn client_secret_post_authenticates_the_client() {
 
 #[tokio::test]
 async fn refresh_tokens_need_offline_access_and_the_refresh_grant() {
-    let app = spawn_app().await;
-    let person = seed_simple_person(&app).await;
-    let rp = standard_rp(&app).await;
-    let login = rp
-        .log_in(
-            &Browser::new(&app.issuer),
-            &person,
-            &["openid", "profile"],
-            &Answers::default(),
-        )
-        .await;
+    let SignedIn {
+        app,
+        person,
+        rp: _,
+        login,
+    } = signed_in(&["openid", "profile"]).await;
     assert!(
         login.tokens.refresh_token().is_none(),
         "no refresh token without offline_access"
@@ -178,17 +172,12 @@ async fn refresh_tokens_need_offline_access_and_the_refresh_grant() {
 
 #[tokio::test]
 async fn claims_follow_the_requested_scopes() {
-    let app = spawn_app().await;
-    let person = seed_simple_person(&app).await;
-    let rp = standard_rp(&app).await;
-    let login = rp
-        .log_in(
-            &Browser::new(&app.issuer),
-            &person,
-            &["openid"],
-            &Answers::default(),
-        )
-        .await;
+    let SignedIn {
+        app,
+        person: _,
+        rp: _,
+        login,
+    } = signed_in(&["openid"]).await;
 
     let claims = &login.claims;
     assert!(claims.email().is_none(), "email without scope email");

@@ -37,6 +37,9 @@ async fn raw_status(port: u16, request: String) -> u16 {
     .expect("raw request task")
 }
 
+/// What a case is, the form it posts, and the RFC 6749 error it must get.
+type TokenCase<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+
 async fn token_error(request: reqwest::RequestBuilder, what: &str) -> String {
     let response = request
         .send()
@@ -128,54 +131,42 @@ async fn malformed_token_requests_get_rfc6749_errors() {
     let secret = client.client_secret.clone().expect("confidential client");
     let token = app.url("/token");
 
-    let err = token_error(
-        app.http
-            .post(&token)
-            .basic_auth(&client.client_id, Some(&secret))
-            .form(&[("code", "x")]),
-        "missing grant_type",
-    )
-    .await;
-    assert_eq!(err, "invalid_request");
-
-    let err = token_error(
-        app.http
-            .post(&token)
-            .basic_auth(&client.client_id, Some(&secret))
-            .form(&[
+    let verifier = "v".repeat(43);
+    let cases: [TokenCase; 4] = [
+        ("missing grant_type", &[("code", "x")], "invalid_request"),
+        (
+            "password grant",
+            &[
                 ("grant_type", "password"),
                 ("username", "a"),
                 ("password", "b"),
-            ]),
-        "password grant",
-    )
-    .await;
-    assert_eq!(err, "unsupported_grant_type");
-
-    let err = token_error(
-        app.http
-            .post(&token)
-            .basic_auth(&client.client_id, Some(&secret))
-            .form(&[("grant_type", "authorization_code")]),
-        "missing code",
-    )
-    .await;
-    assert_eq!(err, "invalid_request");
-
-    let err = token_error(
-        app.http
-            .post(&token)
-            .basic_auth(&client.client_id, Some(&secret))
-            .form(&[
+            ],
+            "unsupported_grant_type",
+        ),
+        (
+            "missing code",
+            &[("grant_type", "authorization_code")],
+            "invalid_request",
+        ),
+        (
+            "unknown code",
+            &[
                 ("grant_type", "authorization_code"),
                 ("code", "no-such-code"),
                 ("redirect_uri", REDIRECT_URI),
-                ("code_verifier", &"v".repeat(43)),
-            ]),
-        "unknown code",
-    )
-    .await;
-    assert_eq!(err, "invalid_grant");
+                ("code_verifier", &verifier),
+            ],
+            "invalid_grant",
+        ),
+    ];
+    for (what, form, expected) in cases {
+        let request = app
+            .http
+            .post(&token)
+            .basic_auth(&client.client_id, Some(&secret))
+            .form(form);
+        assert_eq!(token_error(request, what).await, expected, "{what}");
+    }
 
     let json = app
         .http

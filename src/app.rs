@@ -7,10 +7,12 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::MasterKey;
 use crate::db::{self, Backend, Db};
+use crate::identity::Identity;
 use crate::identity::password::PasswordHasher;
-use crate::oidc::jws::SigningAlg;
 use crate::oidc::keys::{self, KeyStore};
+use crate::oidc::{Oidc, OidcParts};
 use crate::ops::{self, Metrics};
+use crate::web::forms::Forms;
 use crate::{identity, oidc, web};
 use anyhow::Context;
 use axum::Router;
@@ -30,31 +32,19 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 /// deletes expired codes, requests, tokens and sessions.
 const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
 
-/// Everything a request handler may need, shared by all of them.
-pub struct AppState {
-    pub db: Db,
-    pub config: Config,
-    /// The issuer URL without a trailing slash.
-    pub issuer: String,
-    /// Whether cookies get `Secure` and responses HSTS.
-    pub https: bool,
-    pub clock: Clock,
-    pub keys: KeyStore,
-    pub policies: Arc<Policies>,
-    pub hasher: PasswordHasher,
-    pub metrics: Metrics,
-    pub csrf_key: [u8; 32],
-    pub pairwise_key: [u8; 32],
-    pub discovery_json: bytes::Bytes,
-    /// Access tokens use a fast signature: resource servers verify them on every call.
-    pub access_token_alg: SigningAlg,
-    pub oidc_cache: oidc::cache::OidcCache,
-    master: MasterKey,
-}
-
+/// A built server: the bound listener and the contexts, each holding only what it needs.
 pub struct App {
     listener: TcpListener,
-    state: Arc<AppState>,
+    config: Config,
+    db: Db,
+    clock: Clock,
+    master: MasterKey,
+    keys: Arc<KeyStore>,
+    metrics: Arc<Metrics>,
+    policies: Arc<Policies>,
+    identity: Identity,
+    forms: Forms,
+    oidc: Arc<Oidc>,
 }
 
 impl App {
@@ -72,26 +62,40 @@ impl App {
         let address = listener.local_addr()?;
         let issuer = issuer_url(config.server.issuer.as_deref(), address)?;
         let ring = keys::load(&db, &master, clock.now(), key_retention_secs(&config)).await?;
-        let state = AppState {
-            https: issuer.starts_with("https://"),
-            discovery_json: oidc::discovery::document(&issuer).context("invalid issuer URL")?,
-            issuer,
-            keys: KeyStore::new(ring),
+        let keys = Arc::new(KeyStore::new(ring));
+        let metrics = Arc::new(Metrics::new());
+        let forms = Forms::new(master.derive("csrf"), issuer.starts_with("https://"));
+        let identity = Identity {
+            db: db.clone(),
+            clock: clock.clone(),
+            sessions: config.session.clone(),
             hasher: PasswordHasher::new(config.security.max_concurrent_password_hashes),
-            metrics: Metrics::new(),
-            csrf_key: master.derive("csrf"),
-            pairwise_key: master.derive("pairwise-subject"),
-            access_token_alg: SigningAlg::EdDsa,
-            oidc_cache: Default::default(),
-            policies,
-            db,
-            config,
-            clock,
-            master,
         };
+        let oidc = Oidc::new(OidcParts {
+            db: db.clone(),
+            clock: clock.clone(),
+            issuer,
+            tokens: config.tokens.clone(),
+            identity: identity.clone(),
+            forms: forms.clone(),
+            keys: keys.clone(),
+            policies: policies.clone(),
+            metrics: metrics.clone(),
+            pairwise_key: master.derive("pairwise-subject"),
+        })
+        .context("invalid issuer URL")?;
         Ok(App {
             listener,
-            state: Arc::new(state),
+            config,
+            db,
+            clock,
+            master,
+            keys,
+            metrics,
+            policies,
+            identity,
+            forms,
+            oidc: Arc::new(oidc),
         })
     }
 
@@ -100,58 +104,65 @@ impl App {
     }
 
     pub fn issuer(&self) -> &str {
-        &self.state.issuer
+        &self.oidc.issuer
     }
 
     pub fn admin(&self) -> Admin {
-        let s = &self.state;
         Admin::new(
-            s.db.clone(),
-            s.policies.clone(),
-            s.hasher.clone(),
-            s.clock.clone(),
+            self.db.clone(),
+            self.policies.clone(),
+            self.identity.hasher.clone(),
+            self.clock.clone(),
         )
     }
 
     /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let maintenance = tokio::spawn(maintain(self.state.clone()));
-        let router = router(self.state.clone());
-        tracing::info!(issuer = %self.state.issuer, "trohet is listening");
+        let maintenance = tokio::spawn(maintain(Maintenance {
+            db: self.db.clone(),
+            clock: self.clock.clone(),
+            master: self.master.clone(),
+            keys: self.keys.clone(),
+            config: self.config.clone(),
+        }));
+        let router = self.router();
+        tracing::info!(issuer = %self.oidc.issuer, "trohet is listening");
         let served = axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown_signal())
             .await;
         maintenance.abort();
-        self.state.db.close().await;
+        self.db.close().await;
         served.context("server error")
     }
-}
 
-fn router(state: Arc<AppState>) -> Router {
-    let timeout = Duration::from_secs(state.config.server.request_timeout_secs);
-    let mut router = Router::new()
-        .merge(oidc::router(state.config.server.demo))
-        .merge(ops::router())
-        .route("/account", get(identity::routes::account))
-        .route("/static/style.css", get(web::page::stylesheet))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            ops::track_requests,
-        ))
-        .fallback(|| async { (StatusCode::NOT_FOUND, "not found") });
-    for layer in web::headers::layers(state.https) {
-        router = router.layer(layer);
+    fn router(&self) -> Router {
+        let timeout = Duration::from_secs(self.config.server.request_timeout_secs);
+        let mut router = Router::new()
+            .merge(oidc::router(self.oidc.clone(), self.config.server.demo))
+            .merge(ops::router(self.db.clone(), self.metrics.clone()))
+            .merge(identity::routes::router(
+                self.identity.clone(),
+                self.forms.clone(),
+            ))
+            .route("/static/style.css", get(web::page::stylesheet))
+            .layer(axum::middleware::from_fn_with_state(
+                self.metrics.clone(),
+                ops::track_requests,
+            ))
+            .fallback(|| async { (StatusCode::NOT_FOUND, "not found") });
+        for layer in web::headers::layers(self.forms.https) {
+            router = router.layer(layer);
+        }
+        router
+            .layer(TraceLayer::new_for_http().make_span_with(request_span))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                timeout,
+            ))
+            .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+            .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+            .layer(CatchPanicLayer::new())
     }
-    router
-        .layer(TraceLayer::new_for_http().make_span_with(request_span))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            timeout,
-        ))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(CatchPanicLayer::new())
-        .with_state(state)
 }
 
 /// Logs the route template, never the query string: it carries codes, tokens and emails.
@@ -164,31 +175,31 @@ fn request_span(request: &Request) -> tracing::Span {
     tracing::info_span!("request", method = %request.method(), route)
 }
 
-async fn maintain(state: Arc<AppState>) {
+/// What the periodic maintenance task needs.
+struct Maintenance {
+    db: Db,
+    clock: Clock,
+    master: MasterKey,
+    keys: Arc<KeyStore>,
+    config: Config,
+}
+
+async fn maintain(m: Maintenance) {
     let mut ticker = tokio::time::interval(MAINTENANCE_INTERVAL);
     ticker.tick().await;
     loop {
         ticker.tick().await;
-        let now = state.clock.now();
-        match keys::load(
-            &state.db,
-            &state.master,
-            now,
-            key_retention_secs(&state.config),
-        )
-        .await
-        {
-            Ok(ring) => state.keys.replace(ring),
+        let now = m.clock.now();
+        match keys::load(&m.db, &m.master, now, key_retention_secs(&m.config)).await {
+            Ok(ring) => m.keys.replace(ring),
             Err(error) => {
                 tracing::error!(error = %web::error_chain(&error), "cannot reload signing keys")
             }
         }
-        if let Err(error) = oidc::store::delete_expired(&state.db, now).await {
+        if let Err(error) = oidc::store::delete_expired(&m.db, now).await {
             tracing::error!(error = %web::error_chain(&error), "cannot delete expired tokens");
         }
-        if let Err(error) =
-            identity::session::delete_expired(&state.db, &state.config.session, now).await
-        {
+        if let Err(error) = identity::session::delete_expired(&m.db, &m.config.session, now).await {
             tracing::error!(error = %web::error_chain(&error), "cannot delete expired sessions");
         }
     }

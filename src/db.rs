@@ -8,6 +8,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub type Db = AnyPool;
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -37,6 +38,55 @@ pub enum DbError {
     Connect(#[source] sqlx::Error),
     #[error("cannot apply database migrations")]
     Migrate(#[source] sqlx::migrate::MigrateError),
+}
+
+/// The backend behind a pool, read from the URL it was opened with.
+pub fn backend(db: &Db) -> Backend {
+    Backend::from_url(db.connect_options().database_url.as_str()).unwrap_or(Backend::Postgres)
+}
+
+/// A transaction that reads and then writes. SQLite must take the write lock at `BEGIN`
+/// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and then tries to write
+/// fails with SQLITE_BUSY when another writer got there in between, and no busy timeout
+/// helps. PostgreSQL's default `BEGIN` is right there; its writers lock rows instead.
+pub async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
+    match backend(db) {
+        Backend::Sqlite => db.begin_with("begin immediate").await,
+        Backend::Postgres => db.begin().await,
+    }
+}
+
+/// The head of an append-only chain (the audit log): its last sequence number and hash.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ChainHead {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// Locks the head row of a chain for the rest of the transaction and reads it: a portable
+/// `SELECT … FOR UPDATE`. A no-op `UPDATE` takes the row lock on PostgreSQL (a concurrent
+/// appender waits, then reads the head this one wrote) and needs the write lock on SQLite,
+/// which [`begin_write`] already holds. Appends are thereby serialized and never fork.
+pub async fn lock_chain_head(tx: &mut Tx, chain: &str) -> Result<ChainHead, sqlx::Error> {
+    sqlx::query_as("update chain_head set seq = seq where chain = $1 returning seq, hash")
+        .bind(chain)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// Moves a locked chain head forward.
+pub async fn advance_chain_head(
+    tx: &mut Tx,
+    chain: &str,
+    head: &ChainHead,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update chain_head set seq = $1, hash = $2 where chain = $3")
+        .bind(head.seq)
+        .bind(&head.hash)
+        .bind(chain)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Connects, applying SQLite's durability and concurrency settings on every connection.

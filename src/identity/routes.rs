@@ -1,62 +1,54 @@
 //! Identity's pages: `/account`, where a signed-in person sees who they are, their customer
 //! accounts and roles (GDPR Art. 15 in miniature), and signs out.
 
-use super::IdentityError;
-use super::session::{self, Session};
-use super::store;
-use crate::app::AppState;
-use crate::web::cookies;
-use crate::web::csrf;
+use super::{Identity, IdentityError, store};
+use crate::web::forms::Forms;
 use crate::web::i18n::Locale;
-use crate::web::page::{form_page, hidden};
+use crate::web::page::hidden;
+use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
 use maud::html;
 use std::sync::Arc;
 
-/// The live session behind the browser's cookie, if any.
-pub async fn current_session(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<Session>, IdentityError> {
-    match cookies::read(headers, cookies::SESSION_COOKIE) {
-        Some(value) => {
-            session::find_live(&state.db, &value, &state.config.session, state.clock.now()).await
-        }
-        None => Ok(None),
-    }
+struct Pages {
+    identity: Identity,
+    forms: Forms,
 }
 
-pub async fn account(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+pub fn router(identity: Identity, forms: Forms) -> Router {
+    Router::new()
+        .route("/account", get(account))
+        .with_state(Arc::new(Pages { identity, forms }))
+}
+
+async fn account(State(state): State<Arc<Pages>>, headers: HeaderMap) -> Response {
     let locale = Locale::choose(None, &headers);
     match render_account(&state, &headers, locale).await {
         Ok(response) => response,
-        Err(error) => {
-            tracing::error!(error = %crate::web::error_chain(&error), "account page failed");
-            crate::web::page::unavailable(locale)
-        }
+        Err(error) => crate::web::page::unavailable(locale, "render the account page", &error),
     }
 }
 
 async fn render_account(
-    state: &AppState,
+    state: &Pages,
     headers: &HeaderMap,
     locale: Locale,
 ) -> Result<Response, IdentityError> {
-    let Some(session) = current_session(state, headers).await? else {
+    let Some(session) = state.identity.current_session(headers).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let Some(person) = store::find_person(&state.db, &session.person_id).await? else {
+    let Some(person) = store::find_person(&state.identity.db, &session.person_id).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let memberships = store::memberships_of(&state.db, &person.person_id).await?;
-    let staff_roles = store::staff_roles_of(&state.db, &person.person_id).await?;
+    let memberships = store::memberships_of(&state.identity.db, &person.person_id).await?;
+    let staff_roles = store::staff_roles_of(&state.identity.db, &person.person_id).await?;
     let text = locale.text();
-    let csrf = csrf::issue(&state.csrf_key, headers, state.https);
     let active = session.active_customer_account_id.as_deref();
-    Ok(form_page(
-        csrf,
+    Ok(state.forms.page(
+        headers,
         locale,
         StatusCode::OK,
         text.your_account,

@@ -3,11 +3,11 @@
 //! issues the code. An unknown client or unregistered redirect URI gets an error page:
 //! nothing is ever sent to a URI we have not registered.
 
+use super::Oidc;
 use super::client::{Client, GrantType};
 use super::error::{ErrorCode, OAuthError};
 use super::scope::{SUPPORTED_SCOPES, Scope};
 use super::store::{self, NewCode, PendingRequest};
-use crate::app::AppState;
 use crate::crypto;
 use crate::identity::session::Session;
 use crate::web::i18n::Locale;
@@ -97,7 +97,7 @@ pub fn decide(request: &AuthorizationRequest, s: &Situation) -> Decision {
 /// First the client and redirect URI (failures are pages), then everything else (failures
 /// go back to the client).
 pub async fn validate(
-    state: &AppState,
+    state: &Oidc,
     params: &Params,
     locale: Locale,
 ) -> Result<AuthorizationRequest, Response> {
@@ -107,7 +107,7 @@ pub async fn validate(
         .ok_or_else(|| page(locale.text().no_client))?;
     let client = super::cache::client(state, client_id)
         .await
-        .map_err(|_| crate::web::page::unavailable(locale))?
+        .map_err(|e| crate::web::page::unavailable(locale, "read the client", &e))?
         .ok_or_else(|| page(locale.text().unknown_client))?;
     let redirect_uri = params
         .get("redirect_uri")
@@ -257,11 +257,12 @@ fn validate_prompt(prompt: Option<&str>) -> Result<Vec<String>, OAuthError> {
 
 /// Sends the person back to the client with an error (RFC 6749 §4.1.2.1, RFC 9207 `iss`).
 pub fn redirect_error(
-    state: &AppState,
+    state: &Oidc,
     redirect_uri: &str,
     client_state: Option<&str>,
     error: &OAuthError,
 ) -> Response {
+    error.log("answer an authorization request");
     redirect_with(
         redirect_uri,
         &[
@@ -292,7 +293,7 @@ pub fn redirect_with(uri: &str, params: &[(&str, Option<&str>)]) -> Response {
 /// Creates the grant and a single-use code bound to the client, redirect URI and PKCE
 /// challenge, and sends the person back with it.
 pub async fn issue_code(
-    state: &AppState,
+    state: &Oidc,
     request: &AuthorizationRequest,
     session: &Session,
     customer_account_id: Option<String>,
@@ -315,7 +316,7 @@ pub async fn issue_code(
         redirect_uri: &request.redirect_uri,
         code_challenge: request.code_challenge.as_deref(),
         nonce: request.nonce.as_deref(),
-        expires_at: now + state.config.tokens.authorization_code_ttl_secs,
+        expires_at: now + state.tokens.authorization_code_ttl_secs,
     };
     store::insert_grant_with_code(
         &state.db,

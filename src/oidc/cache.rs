@@ -4,10 +4,10 @@
 //! `GRANT_TTL`. Revocation only ever goes one way, so a stale entry can only be a token
 //! that was active a moment ago.
 
+use super::Oidc;
 use super::client::{self, Client};
 use super::store::{self, Grant};
 use super::tokens::{AccessClaims, PersonClaims};
-use crate::app::AppState;
 use crate::cache::TtlCache;
 use crate::clock::UnixTime;
 use std::sync::Arc;
@@ -38,8 +38,8 @@ impl Default for OidcCache {
     }
 }
 
-pub async fn client(state: &AppState, client_id: &str) -> Result<Option<Arc<Client>>, sqlx::Error> {
-    let cache = &state.oidc_cache.clients;
+pub async fn client(state: &Oidc, client_id: &str) -> Result<Option<Arc<Client>>, sqlx::Error> {
+    let cache = &state.cache.clients;
     if let Some(found) = cache.get(&client_id.to_string()) {
         return Ok(Some(found));
     }
@@ -50,8 +50,8 @@ pub async fn client(state: &AppState, client_id: &str) -> Result<Option<Arc<Clie
     Ok(found)
 }
 
-pub async fn grant(state: &AppState, grant_id: &str) -> Result<Option<Grant>, sqlx::Error> {
-    let cache = &state.oidc_cache.grants;
+pub async fn grant(state: &Oidc, grant_id: &str) -> Result<Option<Grant>, sqlx::Error> {
+    let cache = &state.cache.grants;
     if let Some(found) = cache.get(&grant_id.to_string()) {
         return Ok(found);
     }
@@ -60,58 +60,44 @@ pub async fn grant(state: &AppState, grant_id: &str) -> Result<Option<Grant>, sq
     Ok(found)
 }
 
-pub async fn revoke_grant(
-    state: &AppState,
-    grant_id: &str,
-    now: UnixTime,
-) -> Result<(), sqlx::Error> {
+pub async fn revoke_grant(state: &Oidc, grant_id: &str, now: UnixTime) -> Result<(), sqlx::Error> {
     store::revoke_grant(&state.db, grant_id, now).await?;
-    state.oidc_cache.grants.remove(&grant_id.to_string());
+    state.cache.grants.remove(&grant_id.to_string());
     Ok(())
 }
 
 /// Ends a browser session's grants; their ids are not at hand, so every cached grant goes.
 pub async fn revoke_session_grants(
-    state: &AppState,
+    state: &Oidc,
     sid: &str,
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
     store::revoke_session_grants(&state.db, sid, now).await?;
-    state.oidc_cache.grants.clear();
+    state.cache.grants.clear();
     Ok(())
 }
 
-pub fn verified_token(state: &AppState, token: &str) -> Option<AccessClaims> {
-    state.oidc_cache.verified_tokens.get(&token.to_string())
+pub fn verified_token(state: &Oidc, token: &str) -> Option<AccessClaims> {
+    state.cache.verified_tokens.get(&token.to_string())
 }
 
-pub fn remember_verified_token(
-    state: &AppState,
-    token: &str,
-    claims: &AccessClaims,
-    now: UnixTime,
-) {
+pub fn remember_verified_token(state: &Oidc, token: &str, claims: &AccessClaims, now: UnixTime) {
     let remaining = Duration::from_secs(u64::try_from(claims.exp - now).unwrap_or(0));
     state
-        .oidc_cache
+        .cache
         .verified_tokens
         .insert(token.to_string(), claims.clone(), Some(remaining));
 }
 
-pub fn released_claims(state: &AppState, grant_id: &str, scope: &str) -> Option<PersonClaims> {
+pub fn released_claims(state: &Oidc, grant_id: &str, scope: &str) -> Option<PersonClaims> {
     state
-        .oidc_cache
+        .cache
         .released_claims
         .get(&(grant_id.to_string(), scope.to_string()))
 }
 
-pub fn remember_released_claims(
-    state: &AppState,
-    grant_id: &str,
-    scope: &str,
-    claims: &PersonClaims,
-) {
-    state.oidc_cache.released_claims.insert(
+pub fn remember_released_claims(state: &Oidc, grant_id: &str, scope: &str, claims: &PersonClaims) {
+    state.cache.released_claims.insert(
         (grant_id.to_string(), scope.to_string()),
         claims.clone(),
         None,

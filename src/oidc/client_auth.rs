@@ -1,17 +1,17 @@
 //! Client authentication at the token, revocation and introspection endpoints:
 //! `client_secret_basic`, `client_secret_post`, and `none` for public clients (RFC 6749 §2.3).
 
+use super::Oidc;
 use super::cache;
 use super::client::Client;
 use super::error::OAuthError;
-use crate::app::AppState;
 use crate::web::params::Params;
 use axum::http::{HeaderMap, header};
 use base64::Engine;
 use std::sync::Arc;
 
 pub async fn authenticate(
-    state: &AppState,
+    state: &Oidc,
     headers: &HeaderMap,
     params: &mut Params,
 ) -> Result<Arc<Client>, OAuthError> {

@@ -1,7 +1,7 @@
 //! The demo relying party's landing page (`serve --demo` only): shows the code it received
 //! and the command that exchanges it, so a login can be tried without writing a client.
 
-use crate::app::AppState;
+use super::Oidc;
 use crate::web::i18n::Locale;
 use crate::web::page::layout;
 use crate::web::params::Params;
@@ -12,7 +12,7 @@ use maud::html;
 use std::sync::Arc;
 
 pub async fn callback(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Oidc>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {

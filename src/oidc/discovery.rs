@@ -2,9 +2,9 @@
 //! that the document matches what relying parties parse. Both are rendered once (JWKS again
 //! on key rotation) and served from memory.
 
+use super::Oidc;
 use super::jws::SigningAlg;
 use super::scope::SUPPORTED_SCOPES;
-use crate::app::AppState;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -154,11 +154,11 @@ fn json(body: bytes::Bytes, cache_secs: u32) -> Response {
     response
 }
 
-pub async fn openid_configuration(State(state): State<Arc<AppState>>) -> Response {
+pub async fn openid_configuration(State(state): State<Arc<Oidc>>) -> Response {
     json(state.discovery_json.clone(), 3600)
 }
 
 /// Short cache lifetime: a relying party must pick up a rotated key soon.
-pub async fn jwks(State(state): State<Arc<AppState>>) -> Response {
+pub async fn jwks(State(state): State<Arc<Oidc>>) -> Response {
     json(state.keys.current().jwks_json(), 300)
 }

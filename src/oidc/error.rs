@@ -54,6 +54,9 @@ impl ErrorCode {
 pub struct OAuthError {
     pub code: ErrorCode,
     pub description: Cow<'static, str>,
+    /// Why we failed (`server_error` only): logged where the response is built, never sent.
+    #[source]
+    pub cause: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
 impl OAuthError {
@@ -61,6 +64,7 @@ impl OAuthError {
         Self {
             code,
             description: description.into(),
+            cause: None,
         }
     }
     pub fn invalid_request(description: impl Into<Cow<'static, str>>) -> Self {
@@ -78,20 +82,32 @@ impl OAuthError {
             "the server could not complete the request",
         )
     }
+
+    /// A failure on our side, answered without internal text.
+    pub fn internal(cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self {
+            cause: Some(Box::new(cause)),
+            ..Self::server_error()
+        }
+    }
+
+    /// Logs a failure on our side with its whole chain; called where the response is built.
+    pub fn log(&self, operation: &str) {
+        if self.code == ErrorCode::ServerError {
+            tracing::error!(operation, error = %crate::web::error_chain(self), "request failed");
+        }
+    }
 }
 
-/// Storage failures are logged with their whole chain and answered without internal text.
 impl From<sqlx::Error> for OAuthError {
     fn from(error: sqlx::Error) -> Self {
-        tracing::error!(error = %crate::web::error_chain(&error), "database error");
-        OAuthError::server_error()
+        OAuthError::internal(error)
     }
 }
 
 impl From<crate::identity::IdentityError> for OAuthError {
     fn from(error: crate::identity::IdentityError) -> Self {
-        tracing::error!(error = %crate::web::error_chain(&error), "identity error");
-        OAuthError::server_error()
+        OAuthError::internal(error)
     }
 }
 
@@ -103,6 +119,7 @@ struct ErrorBody<'a> {
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
+        self.log("answer an OAuth request");
         let status = match self.code {
             // RFC 6749 §5.2: 401 with WWW-Authenticate when the client authenticated via a header;
             // we answer 401 for every failed client authentication so clients see one behaviour.
@@ -133,20 +150,12 @@ pub enum BearerError {
     Missing,
     InvalidToken(&'static str),
     InsufficientScope(&'static str),
-    Server,
+    Server(OAuthError),
 }
 
-impl From<sqlx::Error> for BearerError {
-    fn from(error: sqlx::Error) -> Self {
-        tracing::error!(error = %crate::web::error_chain(&error), "database error");
-        BearerError::Server
-    }
-}
-
-impl From<crate::identity::IdentityError> for BearerError {
-    fn from(error: crate::identity::IdentityError) -> Self {
-        tracing::error!(error = %crate::web::error_chain(&error), "identity error");
-        BearerError::Server
+impl<E: Into<OAuthError>> From<E> for BearerError {
+    fn from(error: E) -> Self {
+        BearerError::Server(error.into())
     }
 }
 
@@ -175,7 +184,7 @@ impl IntoResponse for BearerError {
                 "insufficient_scope",
                 why,
             ),
-            BearerError::Server => return OAuthError::server_error().into_response(),
+            BearerError::Server(error) => return error.into_response(),
         };
         let body = ErrorBody {
             error: code,

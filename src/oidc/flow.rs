@@ -1,15 +1,14 @@
 //! The browser side of the code flow: the authorization endpoint itself and the
 //! continuation that pages send the person back to after each step.
 
+use super::Oidc;
 use super::authorize::{self, AuthorizationRequest, Decision, Situation};
 use super::error::{ErrorCode, OAuthError};
 use super::store::{self, PendingRequest};
-use crate::app::AppState;
 use crate::crypto;
-use crate::identity::routes::current_session;
 use crate::identity::{session, store as identity_store};
 use crate::web::i18n::Locale;
-use crate::web::page::error_page;
+use crate::web::page::{error_page, unavailable};
 use crate::web::params::Params;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -18,7 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use std::sync::Arc;
 
 pub async fn authorize_get(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Oidc>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -34,7 +33,7 @@ pub async fn authorize_get(
 
 /// OIDC Core §3.1.2.1: the authorization request may also arrive as a form post.
 pub async fn authorize_post(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Oidc>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -48,7 +47,7 @@ pub async fn authorize_post(
     }
 }
 
-async fn start(state: &AppState, headers: &HeaderMap, params: Params) -> Response {
+async fn start(state: &Oidc, headers: &HeaderMap, params: Params) -> Response {
     let locale = Locale::choose(params.get("ui_locales"), headers);
     match authorize::validate(state, &params, locale).await {
         Ok(request) => proceed(state, headers, request, None).await,
@@ -58,7 +57,7 @@ async fn start(state: &AppState, headers: &HeaderMap, params: Params) -> Respons
 
 /// `GET /authorize/continue?auth=ID`: where login, account choice and consent lead back to.
 pub async fn resume(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Oidc>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -70,7 +69,7 @@ pub async fn resume(
 
 /// The pending request named by `auth` in a query string, or the page saying it expired.
 pub async fn load_pending(
-    state: &AppState,
+    state: &Oidc,
     headers: &HeaderMap,
     query: Option<&str>,
 ) -> Result<(PendingRequest, AuthorizationRequest), Response> {
@@ -78,28 +77,44 @@ pub async fn load_pending(
     let id = Params::parse(query.unwrap_or_default().as_bytes())
         .ok()
         .and_then(|mut p| p.take("auth"));
-    find_pending(state, id.as_deref()).await.ok_or_else(|| {
-        error_page(
+    match find_pending(state, id.as_deref()).await {
+        Ok(Some(found)) => Ok(found),
+        Ok(None) => Err(error_page(
             StatusCode::BAD_REQUEST,
             locale,
             locale.text().request_expired,
-        )
-    })
+        )),
+        Err(error) => Err(unavailable(
+            locale,
+            "read a pending authorization request",
+            &error,
+        )),
+    }
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum PendingError {
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error("a stored authorization request is not valid JSON")]
+    Corrupt(#[from] serde_json::Error),
+}
+
+/// The pending request with this id, if it exists and has not expired.
 pub async fn find_pending(
-    state: &AppState,
+    state: &Oidc,
     id: Option<&str>,
-) -> Option<(PendingRequest, AuthorizationRequest)> {
-    let pending = store::find_request(&state.db, id?, state.clock.now())
-        .await
-        .ok()??;
-    let request = serde_json::from_str(&pending.params).ok()?;
-    Some((pending, request))
+) -> Result<Option<(PendingRequest, AuthorizationRequest)>, PendingError> {
+    let Some(id) = id else { return Ok(None) };
+    let Some(pending) = store::find_request(&state.db, id, state.clock.now()).await? else {
+        return Ok(None);
+    };
+    let request = serde_json::from_str(&pending.params)?;
+    Ok(Some((pending, request)))
 }
 
 async fn proceed(
-    state: &AppState,
+    state: &Oidc,
     headers: &HeaderMap,
     request: AuthorizationRequest,
     pending: Option<PendingRequest>,
@@ -116,13 +131,13 @@ async fn proceed(
 }
 
 async fn decide_and_act(
-    state: &AppState,
+    state: &Oidc,
     headers: &HeaderMap,
     request: &AuthorizationRequest,
     pending: Option<PendingRequest>,
 ) -> Result<Response, OAuthError> {
     let now = state.clock.now();
-    let session = current_session(state, headers).await?;
+    let session = state.identity.current_session(headers).await?;
     let memberships = match &session {
         Some(s) => identity_store::memberships_of(&state.db, &s.person_id).await?,
         None => Vec::new(),
@@ -181,18 +196,18 @@ async fn decide_and_act(
 }
 
 async fn remember(
-    state: &AppState,
+    state: &Oidc,
     request: &AuthorizationRequest,
     now: i64,
 ) -> Result<String, OAuthError> {
     let id = crypto::random_token();
     let params = serde_json::to_string(request).map_err(|_| OAuthError::server_error())?;
-    let expires_at = now + state.config.tokens.authorization_request_ttl_secs;
+    let expires_at = now + state.tokens.authorization_request_ttl_secs;
     store::insert_request(&state.db, &id, &request.client_id, &params, now, expires_at).await?;
     Ok(id)
 }
 
-async fn forget(state: &AppState, pending: Option<&PendingRequest>) -> Result<(), OAuthError> {
+async fn forget(state: &Oidc, pending: Option<&PendingRequest>) -> Result<(), OAuthError> {
     if let Some(p) = pending {
         store::delete_request(&state.db, &p.authorization_request_id).await?;
     }

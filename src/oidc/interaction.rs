@@ -1,18 +1,16 @@
 //! The steps between login and code: choosing the active customer account (a person in
 //! several accounts works in one at a time) and, with `prompt=consent`, allowing the client.
 
+use super::Oidc;
 use super::authorize::{self, AuthorizationRequest, interaction_url};
 use super::error::{ErrorCode, OAuthError};
 use super::flow::load_pending;
 use super::scope::Scope;
 use super::store::{self, PendingRequest, Step};
-use crate::app::AppState;
-use crate::identity::routes::current_session;
 use crate::identity::session::{self, Session};
 use crate::identity::store as identity_store;
-use crate::web::csrf;
 use crate::web::i18n::Locale;
-use crate::web::page::{error_page, form_page, hidden, unavailable};
+use crate::web::page::{error_page, hidden, unavailable};
 use crate::web::params::Params;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -30,15 +28,17 @@ struct Step2 {
 }
 
 async fn context(
-    state: &AppState,
+    state: &Oidc,
     headers: &HeaderMap,
     query: Option<&str>,
 ) -> Result<Step2, Response> {
     let (pending, request) = load_pending(state, headers, query).await?;
     let locale = authorize::headers_locale(&request, headers);
-    let session = current_session(state, headers)
+    let session = state
+        .identity
+        .current_session(headers)
         .await
-        .map_err(|_| unavailable(locale))?;
+        .map_err(|e| unavailable(locale, "read the browser session", &e))?;
     let Some(session) = session else {
         return Err(Redirect::to(&interaction_url(
             "/login",
@@ -56,13 +56,13 @@ async fn context(
 
 /// The same for a form post, after checking its CSRF token.
 async fn posted(
-    state: &AppState,
+    state: &Oidc,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(Step2, Params), Response> {
     let params = Params::from_form(headers, body).unwrap_or_default();
     let locale = Locale::choose(None, headers);
-    if !csrf::verify(&state.csrf_key, headers, params.get("csrf")) {
+    if !state.forms.verify(headers, params.get("csrf")) {
         return Err(error_page(
             StatusCode::BAD_REQUEST,
             locale,
@@ -79,18 +79,19 @@ async fn posted(
 }
 
 fn page(
-    state: &AppState,
+    state: &Oidc,
     headers: &HeaderMap,
     locale: Locale,
     title: &str,
     body: impl FnOnce(&str) -> Markup,
 ) -> Response {
-    let csrf = csrf::issue(&state.csrf_key, headers, state.https);
-    form_page(csrf, locale, StatusCode::OK, title, body)
+    state
+        .forms
+        .page(headers, locale, StatusCode::OK, title, body)
 }
 
 pub async fn select_account_page(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Oidc>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -98,9 +99,10 @@ pub async fn select_account_page(
         Ok(step) => step,
         Err(response) => return response,
     };
-    let Ok(memberships) = identity_store::memberships_of(&state.db, &step.session.person_id).await
-    else {
-        return unavailable(step.locale);
+    let memberships = match identity_store::memberships_of(&state.db, &step.session.person_id).await
+    {
+        Ok(memberships) => memberships,
+        Err(error) => return unavailable(step.locale, "list memberships", &error),
     };
     let text = step.locale.text();
     let auth = step.pending.authorization_request_id.clone();
@@ -120,7 +122,7 @@ pub async fn select_account_page(
 }
 
 pub async fn select_account_submit(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Oidc>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -157,12 +159,12 @@ pub async fn select_account_submit(
             step.locale,
             step.locale.text().choose_account,
         ),
-        Err(_) => unavailable(step.locale),
+        Err(error) => unavailable(step.locale, "choose a customer account", &error),
     }
 }
 
 pub async fn consent_page(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Oidc>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -170,12 +172,10 @@ pub async fn consent_page(
         Ok(step) => step,
         Err(response) => return response,
     };
-    let client_name = super::cache::client(&state, &step.request.client_id)
-        .await
-        .ok()
-        .flatten()
-        .map(|c| c.name.clone())
-        .unwrap_or_default();
+    let client_name = match super::cache::client(&state, &step.request.client_id).await {
+        Ok(client) => client.map(|c| c.name.clone()).unwrap_or_default(),
+        Err(error) => return unavailable(step.locale, "read the client asking consent", &error),
+    };
     let text = step.locale.text();
     let scope = Scope::parse(&step.request.scope);
     let described: Vec<&str> = text
@@ -202,7 +202,7 @@ pub async fn consent_page(
 }
 
 pub async fn consent_submit(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Oidc>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -215,11 +215,11 @@ pub async fn consent_submit(
         return match store::mark_request(&state.db, id, Step::ConsentGiven, state.clock.now()).await
         {
             Ok(()) => Redirect::to(&interaction_url("/authorize/continue", id)).into_response(),
-            Err(_) => unavailable(step.locale),
+            Err(error) => unavailable(step.locale, "record consent", &error),
         };
     }
-    if store::delete_request(&state.db, id).await.is_err() {
-        return unavailable(step.locale);
+    if let Err(error) = store::delete_request(&state.db, id).await {
+        return unavailable(step.locale, "forget a denied request", &error);
     }
     let error = OAuthError::new(ErrorCode::AccessDenied, "the person denied the request");
     authorize::redirect_error(

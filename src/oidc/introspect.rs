@@ -2,13 +2,13 @@
 //! and resolve a token to its grant: an access token is a JWT we verify, a refresh token
 //! an opaque value we look up by digest.
 
+use super::Oidc;
 use super::cache;
 use super::client_auth;
 use super::error::{ErrorCode, OAuthError};
 use super::jws;
 use super::store;
 use super::tokens::AccessClaims;
-use crate::app::AppState;
 use crate::crypto;
 use crate::web::params::Params;
 use axum::Json;
@@ -29,7 +29,7 @@ pub enum ActiveToken {
 
 /// Verifies an access token and checks it has not been revoked, alone or with its grant.
 pub async fn active_access_token(
-    state: &AppState,
+    state: &Oidc,
     token: &str,
 ) -> Result<Option<AccessClaims>, sqlx::Error> {
     let now = state.clock.now();
@@ -57,7 +57,7 @@ pub async fn active_access_token(
     Ok((!revoked).then_some(claims))
 }
 
-async fn resolve(state: &AppState, token: &str) -> Result<Option<ActiveToken>, sqlx::Error> {
+async fn resolve(state: &Oidc, token: &str) -> Result<Option<ActiveToken>, sqlx::Error> {
     if token.matches('.').count() == 2 {
         return Ok(active_access_token(state, token)
             .await?
@@ -99,7 +99,7 @@ struct Introspection {
 }
 
 pub async fn introspect(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Oidc>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -155,11 +155,7 @@ pub async fn introspect(
 
 /// RFC 7009: answers 200 whether or not the token was known, so revocation leaks nothing;
 /// a token of another client is left alone.
-pub async fn revoke(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn revoke(State(state): State<Arc<Oidc>>, headers: HeaderMap, body: Bytes) -> Response {
     let result = async {
         let (client, params) = authenticated_request(&state, &headers, &body).await?;
         let token = params
@@ -188,7 +184,7 @@ pub async fn revoke(
 }
 
 async fn authenticated_request(
-    state: &AppState,
+    state: &Oidc,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(Arc<super::client::Client>, Params), OAuthError> {

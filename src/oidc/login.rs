@@ -1,17 +1,17 @@
 //! The login page: an HTML form that works without JavaScript, protected against CSRF,
 //! in English or Swedish. A successful login always starts a new session (no fixation).
 
+use super::Oidc;
 use super::authorize::AuthorizationRequest;
 use super::flow::find_pending;
 use super::store::PendingRequest;
 use super::store::{self, Step};
-use crate::app::AppState;
 use crate::identity::password_policy::MAX_PASSWORD_BYTES;
 use crate::identity::{session, store as identity_store};
 use crate::web::i18n::Locale;
-use crate::web::page::{form_page, hidden};
+use crate::web::page::{error_page, hidden, unavailable};
 use crate::web::params::Params;
-use crate::web::{cookies, csrf};
+
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -26,58 +26,91 @@ struct LoginForm<'a> {
     error: Option<&'static str>,
 }
 
+/// The pending request a login form belongs to, the application's name and the language.
+struct Context {
+    pending: Option<(PendingRequest, AuthorizationRequest)>,
+    client_name: Option<String>,
+    locale: Locale,
+}
+
+/// Loads the login's context, or the page to show instead (expired, or our failure).
+async fn context(
+    state: &Oidc,
+    headers: &HeaderMap,
+    auth: Option<&str>,
+) -> Result<Context, Response> {
+    let fallback = Locale::choose(None, headers);
+    let pending = find_pending(state, auth)
+        .await
+        .map_err(|e| unavailable(fallback, "read a pending authorization request", &e))?;
+    let locale = Locale::choose(
+        pending.as_ref().and_then(|(_, r)| r.ui_locales.as_deref()),
+        headers,
+    );
+    if auth.is_some() && pending.is_none() {
+        let message = locale.text().request_expired;
+        return Err(error_page(StatusCode::BAD_REQUEST, locale, message));
+    }
+    let client_name = match &pending {
+        Some((request, _)) => super::cache::client(state, &request.client_id)
+            .await
+            .map_err(|e| unavailable(locale, "read the client of a login", &e))?
+            .map(|client| client.name.clone()),
+        None => None,
+    };
+    Ok(Context {
+        pending,
+        client_name,
+        locale,
+    })
+}
+
 pub async fn login_page(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Oidc>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
     let params = Params::parse(query.unwrap_or_default().as_bytes()).unwrap_or_default();
     let auth = params.get("auth");
-    let pending = find_pending(&state, auth).await;
-    let locale = Locale::choose(
-        pending.as_ref().and_then(|(_, r)| r.ui_locales.as_deref()),
-        &headers,
-    );
-    if auth.is_some() && pending.is_none() {
-        return crate::web::page::error_page(
-            StatusCode::BAD_REQUEST,
-            locale,
-            locale.text().request_expired,
-        );
-    }
+    let context = match context(&state, &headers, auth).await {
+        Ok(context) => context,
+        Err(response) => return response,
+    };
     let form = LoginForm {
         auth,
-        client_name: client_name(&state, pending.as_ref()).await,
-        email: pending.as_ref().and_then(|(_, r)| r.login_hint.as_deref()),
+        client_name: context.client_name,
+        email: context
+            .pending
+            .as_ref()
+            .and_then(|(_, r)| r.login_hint.as_deref()),
         error: None,
     };
-    render(&state, &headers, locale, StatusCode::OK, form)
+    render(&state, &headers, context.locale, StatusCode::OK, form)
 }
 
 pub async fn login_submit(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Oidc>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let params = Params::from_form(&headers, &body).unwrap_or_default();
     let auth = params.get("auth");
-    let pending = find_pending(&state, auth).await;
-    let locale = Locale::choose(
-        pending.as_ref().and_then(|(_, r)| r.ui_locales.as_deref()),
-        &headers,
-    );
+    let context = match context(&state, &headers, auth).await {
+        Ok(context) => context,
+        Err(response) => return response,
+    };
+    let locale = context.locale;
     let text = locale.text();
-    let client_name = client_name(&state, pending.as_ref()).await;
     let retry = |status, error| {
         let form = LoginForm {
             auth,
-            client_name: client_name.clone(),
+            client_name: context.client_name.clone(),
             email: params.get("email"),
             error: Some(error),
         };
         render(&state, &headers, locale, status, form)
     };
-    if !csrf::verify(&state.csrf_key, &headers, params.get("csrf")) {
+    if !state.forms.verify(&headers, params.get("csrf")) {
         return retry(StatusCode::BAD_REQUEST, text.form_expired);
     }
     let (Some(email), Some(password)) = (params.get("email"), params.get("password")) else {
@@ -89,46 +122,23 @@ pub async fn login_submit(
             state.metrics.login(false);
             return retry(StatusCode::UNAUTHORIZED, text.wrong_credentials);
         }
-        Err(error) => {
-            tracing::error!(error = %crate::web::error_chain(&error), "login failed");
-            return crate::web::page::unavailable(locale);
-        }
+        Err(error) => return unavailable(locale, "verify a password", &error),
     };
     state.metrics.login(true);
-    match start_session(
-        &state,
-        &headers,
-        &person,
-        pending
-            .as_ref()
-            .map(|(p, _)| p.authorization_request_id.as_str()),
-    )
-    .await
-    {
+    let pending_id = context
+        .pending
+        .as_ref()
+        .map(|(p, _)| p.authorization_request_id.as_str());
+    match start_session(&state, &headers, &person, pending_id).await {
         Ok(response) => response,
-        Err(error) => {
-            tracing::error!(error = %crate::web::error_chain(&error), "cannot start a session");
-            crate::web::page::unavailable(locale)
-        }
+        Err(error) => unavailable(locale, "start a session", &error),
     }
-}
-
-/// The name of the application the person is signing in to, shown on the form.
-async fn client_name(
-    state: &AppState,
-    pending: Option<&(PendingRequest, AuthorizationRequest)>,
-) -> Option<String> {
-    let (request, _) = pending?;
-    let client = super::cache::client(state, &request.client_id)
-        .await
-        .ok()??;
-    Some(client.name.clone())
 }
 
 /// The person id if the email and password match an active person. An unknown email still
 /// costs one Argon2 verification, so timing does not tell who has an account.
 async fn verify_credentials(
-    state: &AppState,
+    state: &Oidc,
     email: &str,
     password: &str,
 ) -> Result<Option<String>, crate::identity::IdentityError> {
@@ -140,24 +150,24 @@ async fn verify_credentials(
         Some((person, hash)) => (Some(person), Some(hash)),
         None => (None, None),
     };
-    let verified = state.hasher.verify(hash, password).await;
+    let verified = state.identity.hasher.verify(hash, password).await;
     Ok(person
         .filter(|p| verified && p.is_active())
         .map(|p| p.person_id))
 }
 
 async fn start_session(
-    state: &AppState,
+    state: &Oidc,
     headers: &HeaderMap,
     person_id: &str,
     pending_id: Option<&str>,
 ) -> Result<Response, crate::identity::IdentityError> {
     let now = state.clock.now();
-    if let Some(old) = crate::identity::routes::current_session(state, headers).await? {
+    if let Some(old) = state.identity.current_session(headers).await? {
         session::delete(&state.db, &old.sid).await?;
     }
     let (cookie_value, _) =
-        session::create(&state.db, person_id, &state.config.session, now).await?;
+        session::create(&state.db, person_id, &state.identity.sessions, now).await?;
     let target = match pending_id {
         Some(id) => {
             store::mark_request(&state.db, id, Step::Login, now).await?;
@@ -166,24 +176,23 @@ async fn start_session(
         None => "/account".to_string(),
     };
     let mut response = Redirect::to(&target).into_response();
-    let max_age = state.config.session.absolute_timeout_secs;
+    let max_age = state.identity.sessions.absolute_timeout_secs;
     response.headers_mut().append(
         header::SET_COOKIE,
-        cookies::set(cookies::SESSION_COOKIE, &cookie_value, max_age, state.https),
+        state.forms.session_cookie(&cookie_value, max_age),
     );
     Ok(response)
 }
 
 fn render(
-    state: &AppState,
+    state: &Oidc,
     headers: &HeaderMap,
     locale: Locale,
     status: StatusCode,
     form: LoginForm,
 ) -> Response {
     let text = locale.text();
-    let csrf = csrf::issue(&state.csrf_key, headers, state.https);
-    form_page(csrf, locale, status, text.sign_in, |token| {
+    state.forms.page(headers, locale, status, text.sign_in, |token| {
         html! {
             h1 { (text.sign_in) }
             @if let Some(name) = &form.client_name { p.muted { (text.sign_in_to) " " strong { (name) } } }

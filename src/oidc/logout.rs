@@ -4,17 +4,15 @@
 
 use super::authorize::redirect_with;
 
+use super::Oidc;
 use super::cache;
 use super::error::OAuthError;
 use super::jws;
 use super::tokens::IdTokenHint;
-use crate::app::AppState;
-use crate::identity::routes::current_session;
 use crate::identity::session;
 use crate::web::i18n::Locale;
-use crate::web::page::{error_page, form_page, hidden, layout};
+use crate::web::page::{error_page, hidden, layout, unavailable};
 use crate::web::params::Params;
-use crate::web::{cookies, csrf};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -22,48 +20,43 @@ use axum::response::{IntoResponse, Response};
 use maud::html;
 use std::sync::Arc;
 
-async fn end_browser_session(state: &AppState, sid: &str) -> Result<(), OAuthError> {
+async fn end_browser_session(state: &Oidc, sid: &str) -> Result<(), OAuthError> {
     cache::revoke_session_grants(state, sid, state.clock.now()).await?;
     Ok(session::delete(&state.db, sid).await?)
 }
 
-fn signed_out(state: &AppState, locale: Locale) -> Response {
+fn signed_out(state: &Oidc, locale: Locale) -> Response {
     let text = locale.text();
     let body = html! { h1 { (text.signed_out) } p { a href="/login" { (text.sign_in) } } };
     let mut response = layout(locale, text.signed_out, body).into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        cookies::clear(cookies::SESSION_COOKIE, state.https),
-    );
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, state.forms.clear_session_cookie());
     response
 }
 
 /// `POST /logout` from the account page.
-pub async fn logout(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn logout(State(state): State<Arc<Oidc>>, headers: HeaderMap, body: Bytes) -> Response {
     let locale = Locale::choose(None, &headers);
     let params = Params::from_form(&headers, &body).unwrap_or_default();
-    if !csrf::verify(&state.csrf_key, &headers, params.get("csrf")) {
+    if !state.forms.verify(&headers, params.get("csrf")) {
         return error_page(StatusCode::BAD_REQUEST, locale, locale.text().form_expired);
     }
     match sign_out(&state, &headers).await {
         Ok(()) => signed_out(&state, locale),
-        Err(_) => crate::web::page::unavailable(locale),
+        Err(error) => unavailable(locale, "sign out", &error),
     }
 }
 
-async fn sign_out(state: &AppState, headers: &HeaderMap) -> Result<(), OAuthError> {
-    if let Some(session) = current_session(state, headers).await? {
+async fn sign_out(state: &Oidc, headers: &HeaderMap) -> Result<(), OAuthError> {
+    if let Some(session) = state.identity.current_session(headers).await? {
         end_browser_session(state, &session.sid).await?;
     }
     Ok(())
 }
 
 pub async fn end_session_get(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Oidc>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -72,7 +65,7 @@ pub async fn end_session_get(
 }
 
 pub async fn end_session_post(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Oidc>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -81,7 +74,7 @@ pub async fn end_session_post(
 }
 
 async fn end_session(
-    state: &AppState,
+    state: &Oidc,
     headers: &HeaderMap,
     params: Result<Params, String>,
 ) -> Response {
@@ -113,9 +106,7 @@ async fn end_session(
     let client = match client_id {
         Some(id) => match super::cache::client(state, id).await {
             Ok(found) => found,
-            Err(_) => {
-                return crate::web::page::unavailable(locale);
-            }
+            Err(error) => return unavailable(locale, "read the client signing out", &error),
         },
         None => None,
     };
@@ -132,9 +123,12 @@ async fn end_session(
         }
         None => None,
     };
-    let session = current_session(state, headers).await.ok().flatten();
-    let confirmed = params.get("confirm") == Some("yes")
-        && csrf::verify(&state.csrf_key, headers, params.get("csrf"));
+    let session = match state.identity.current_session(headers).await {
+        Ok(session) => session,
+        Err(error) => return unavailable(locale, "read the browser session", &error),
+    };
+    let confirmed =
+        params.get("confirm") == Some("yes") && state.forms.verify(headers, params.get("csrf"));
     // Without proof that the request comes from the session's own relying party, ask the
     // person first, so that a third-party page cannot sign them out (logout CSRF).
     let hint_matches = hint.as_ref().is_some_and(|h| match &session {
@@ -145,39 +139,32 @@ async fn end_session(
         if !hint_matches && !confirmed {
             return confirm_page(state, headers, locale, &params);
         }
-        if end_browser_session(state, &session.sid).await.is_err() {
-            return crate::web::page::unavailable(locale);
+        if let Err(error) = end_browser_session(state, &session.sid).await {
+            return unavailable(locale, "end a browser session", &error);
         }
     }
     match target {
         Some(uri) => {
             let mut response = redirect_with(uri, &[("state", params.get("state"))]);
-            response.headers_mut().append(
-                header::SET_COOKIE,
-                cookies::clear(cookies::SESSION_COOKIE, state.https),
-            );
+            response
+                .headers_mut()
+                .append(header::SET_COOKIE, state.forms.clear_session_cookie());
             response
         }
         None => signed_out(state, locale),
     }
 }
 
-fn confirm_page(
-    state: &AppState,
-    headers: &HeaderMap,
-    locale: Locale,
-    params: &Params,
-) -> Response {
+fn confirm_page(state: &Oidc, headers: &HeaderMap, locale: Locale, params: &Params) -> Response {
     let text = locale.text();
-    let csrf = csrf::issue(&state.csrf_key, headers, state.https);
     let carried = [
         "client_id",
         "post_logout_redirect_uri",
         "state",
         "ui_locales",
     ];
-    form_page(
-        csrf,
+    state.forms.page(
+        headers,
         locale,
         StatusCode::OK,
         text.sign_out_confirm,

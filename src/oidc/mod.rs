@@ -24,7 +24,13 @@ mod token;
 pub mod tokens;
 mod userinfo;
 
-use crate::app::AppState;
+use crate::authz::Policies;
+use crate::clock::Clock;
+use crate::config::TokenConfig;
+use crate::db::Db;
+use crate::identity::Identity;
+use crate::ops::Metrics;
+use crate::web::forms::Forms;
 use axum::Router;
 use axum::routing::{get, post};
 use std::sync::Arc;
@@ -33,7 +39,61 @@ use tower_http::cors::CorsLayer;
 pub use client::GrantType;
 pub use jws::SigningAlg;
 
-pub fn router(demo: bool) -> Router<Arc<AppState>> {
+/// What the provider needs, and nothing else: no master key (keys arrive sealed and
+/// opened), the CSRF key only inside `forms`, the pairwise key only here.
+pub struct Oidc {
+    pub db: Db,
+    pub clock: Clock,
+    /// The issuer URL without a trailing slash.
+    pub issuer: String,
+    pub tokens: TokenConfig,
+    pub identity: Identity,
+    pub forms: Forms,
+    pub keys: Arc<keys::KeyStore>,
+    pub policies: Arc<Policies>,
+    pub metrics: Arc<Metrics>,
+    pub cache: cache::OidcCache,
+    pairwise_key: [u8; 32],
+    discovery_json: bytes::Bytes,
+    /// Access tokens use a fast signature: resource servers verify them on every call.
+    access_token_alg: SigningAlg,
+}
+
+/// The parts of [`Oidc`] that `app.rs` provides.
+pub struct OidcParts {
+    pub db: Db,
+    pub clock: Clock,
+    pub issuer: String,
+    pub tokens: TokenConfig,
+    pub identity: Identity,
+    pub forms: Forms,
+    pub keys: Arc<keys::KeyStore>,
+    pub policies: Arc<Policies>,
+    pub metrics: Arc<Metrics>,
+    pub pairwise_key: [u8; 32],
+}
+
+impl Oidc {
+    pub fn new(parts: OidcParts) -> Result<Oidc, openidconnect::url::ParseError> {
+        Ok(Oidc {
+            discovery_json: discovery::document(&parts.issuer)?,
+            db: parts.db,
+            clock: parts.clock,
+            issuer: parts.issuer,
+            tokens: parts.tokens,
+            identity: parts.identity,
+            forms: parts.forms,
+            keys: parts.keys,
+            policies: parts.policies,
+            metrics: parts.metrics,
+            cache: cache::OidcCache::default(),
+            pairwise_key: parts.pairwise_key,
+            access_token_alg: SigningAlg::EdDsa,
+        })
+    }
+}
+
+pub fn router(state: Arc<Oidc>, demo: bool) -> Router {
     // Endpoints a browser app calls directly (no cookies involved) are open to any origin.
     let cors = CorsLayer::new()
         .allow_origin(tower_http::cors::Any)
@@ -77,9 +137,10 @@ pub fn router(demo: bool) -> Router<Arc<AppState>> {
             get(logout::end_session_get).post(logout::end_session_post),
         );
     let router = api.merge(pages);
-    if demo {
+    let router = if demo {
         router.route("/demo/callback", get(demo::callback))
     } else {
         router
-    }
+    };
+    router.with_state(state)
 }

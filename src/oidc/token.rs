@@ -1,6 +1,7 @@
 //! The token endpoint (RFC 6749 §3.2): authorization_code with PKCE (RFC 7636),
 //! refresh_token with rotation and reuse detection (RFC 9700 §4.14), client_credentials.
 
+use super::Oidc;
 use super::cache;
 use super::client::{Client, GrantType};
 use super::client_auth;
@@ -8,7 +9,6 @@ use super::error::{ErrorCode, OAuthError};
 use super::scope::Scope;
 use super::store::{self, CodeRedemption, RefreshUse};
 use super::tokens::{self, AccessClaims, AuthorizationClaims, TokenResponse};
-use crate::app::AppState;
 use crate::crypto;
 use crate::web::params::Params;
 use axum::Json;
@@ -18,11 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
-pub async fn token(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn token(State(state): State<Arc<Oidc>>, headers: HeaderMap, body: Bytes) -> Response {
     match exchange(&state, &headers, &body).await {
         Ok((grant_type, response)) => {
             state.metrics.token_issued(grant_type);
@@ -37,7 +33,7 @@ pub async fn token(
 }
 
 async fn exchange(
-    state: &AppState,
+    state: &Oidc,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(GrantType, TokenResponse), OAuthError> {
@@ -68,7 +64,7 @@ async fn exchange(
 }
 
 async fn authorization_code(
-    state: &AppState,
+    state: &Oidc,
     client: &Client,
     params: &Params,
 ) -> Result<TokenResponse, OAuthError> {
@@ -151,7 +147,7 @@ fn refresh_allowed(client: &Client, scope: &Scope) -> bool {
 }
 
 async fn refresh_token(
-    state: &AppState,
+    state: &Oidc,
     client: &Client,
     params: &Params,
 ) -> Result<TokenResponse, OAuthError> {
@@ -201,7 +197,7 @@ async fn refresh_token(
 /// Machine-to-machine tokens: no person, no database write, so portal back-ends can ask
 /// often. `sub` is the client (RFC 9068 §2.2).
 fn client_credentials(
-    state: &AppState,
+    state: &Oidc,
     client: &Client,
     params: &Params,
 ) -> Result<TokenResponse, OAuthError> {
@@ -222,7 +218,7 @@ fn client_credentials(
         ));
     }
     let now = state.clock.now();
-    let ttl = state.config.tokens.access_token_ttl_secs;
+    let ttl = state.tokens.access_token_ttl_secs;
     let claims = AccessClaims {
         iss: state.issuer.clone(),
         sub: client.client_id.clone(),

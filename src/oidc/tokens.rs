@@ -1,12 +1,12 @@
 //! Minting tokens: RFC 9068 JWT access tokens, OIDC ID tokens and opaque refresh tokens,
 //! and the person claims that scopes release.
 
+use super::Oidc;
 use super::client::Client;
 use super::error::OAuthError;
 use super::jws::{self, SigningAlg};
 use super::scope::Scope;
 use super::store::{self, Grant};
-use crate::app::AppState;
 use crate::crypto;
 use crate::identity::{Person, store as identity_store};
 use serde::{Deserialize, Serialize};
@@ -105,7 +105,7 @@ pub struct TokenResponse {
 
 /// The `sub` a client sees: the person id, or a pairwise value per sector (OIDC Core §8.1)
 /// that cannot be linked across sectors without the master key.
-pub fn subject(state: &AppState, client: &Client, person_id: &str) -> String {
+pub fn subject(state: &Oidc, client: &Client, person_id: &str) -> String {
     if client.pairwise {
         let message = format!("{}\u{0}{}", client.sector_identifier, person_id);
         crypto::hmac_b64(&state.pairwise_key, message.as_bytes())
@@ -115,7 +115,7 @@ pub fn subject(state: &AppState, client: &Client, person_id: &str) -> String {
 }
 
 pub async fn person_claims(
-    state: &AppState,
+    state: &Oidc,
     person: &Person,
     customer_account_id: Option<&str>,
     scope: &Scope,
@@ -133,7 +133,7 @@ pub async fn person_claims(
 }
 
 async fn authorization_claims(
-    state: &AppState,
+    state: &Oidc,
     person: &Person,
     customer_account_id: Option<&str>,
     scope: &Scope,
@@ -172,7 +172,7 @@ async fn authorization_claims(
 }
 
 /// Signs an access token with the fast algorithm configured for resource servers.
-pub fn sign_access_token(state: &AppState, claims: &AccessClaims) -> Result<String, OAuthError> {
+pub fn sign_access_token(state: &Oidc, claims: &AccessClaims) -> Result<String, OAuthError> {
     let ring = state.keys.current();
     let key = ring
         .active(state.access_token_alg, state.clock.now())
@@ -182,7 +182,7 @@ pub fn sign_access_token(state: &AppState, claims: &AccessClaims) -> Result<Stri
 
 /// Access, ID and (with offline_access) refresh token for a person's grant.
 pub async fn issue_for_grant(
-    state: &AppState,
+    state: &Oidc,
     client: &Client,
     grant: &Grant,
     nonce: Option<&str>,
@@ -201,7 +201,7 @@ pub async fn issue_for_grant(
     let sub = subject(state, client, person_id);
     let claims =
         person_claims(state, &person, grant.customer_account_id.as_deref(), &scope).await?;
-    let ttl = state.config.tokens.access_token_ttl_secs;
+    let ttl = state.tokens.access_token_ttl_secs;
     let access = AccessClaims {
         iss: state.issuer.clone(),
         sub: sub.clone(),
@@ -223,7 +223,7 @@ pub async fn issue_for_grant(
         .transpose()?;
     let refresh_token = if with_refresh_token {
         let token = crypto::random_token();
-        let expires_at = now + state.config.tokens.refresh_token_ttl_secs;
+        let expires_at = now + state.tokens.refresh_token_ttl_secs;
         store::insert_refresh_token(
             &state.db,
             &crypto::digest_hex(&token),
@@ -247,7 +247,7 @@ pub async fn issue_for_grant(
 }
 
 fn sign_id_token(
-    state: &AppState,
+    state: &Oidc,
     client: &Client,
     sub: &str,
     grant: &Grant,
@@ -263,7 +263,7 @@ fn sign_id_token(
         iss: &state.issuer,
         sub,
         aud: &client.client_id,
-        exp: now + state.config.tokens.id_token_ttl_secs,
+        exp: now + state.tokens.id_token_ttl_secs,
         iat: now,
         auth_time: grant.auth_time,
         nonce,

@@ -1,12 +1,12 @@
 //! The UserInfo endpoint (OIDC Core §5.3): the person's claims, released by the scopes of
 //! the access token, for the person of the token's grant.
 
+use super::Oidc;
 use super::cache;
 use super::error::BearerError;
 use super::introspect::active_access_token;
 use super::scope::Scope;
 use super::tokens::{self, PersonClaims};
-use crate::app::AppState;
 use crate::identity::{Person, store as identity_store};
 use crate::web::params::Params;
 use axum::Json;
@@ -24,7 +24,7 @@ pub struct UserInfo {
 }
 
 pub async fn userinfo(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Oidc>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<UserInfo>, BearerError> {
@@ -64,7 +64,7 @@ pub async fn userinfo(
         &scope,
     )
     .await
-    .map_err(|_| BearerError::Server)?;
+    .map_err(BearerError::Server)?;
     cache::remember_released_claims(&state, &grant_id, &scope.to_string(), &person_claims);
     Ok(Json(UserInfo {
         sub: claims.sub,

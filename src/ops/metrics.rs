@@ -1,4 +1,3 @@
-use crate::app::AppState;
 use crate::oidc::GrantType;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
@@ -112,7 +111,7 @@ impl Default for Metrics {
 /// Counts and times every request by its route template (never the raw path, which may
 /// carry identifiers).
 pub async fn track_requests(
-    State(state): State<Arc<AppState>>,
+    State(metrics): State<Arc<Metrics>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -124,7 +123,6 @@ pub async fn track_requests(
     let method = request.method().as_str().to_string();
     let started = Instant::now();
     let response = next.run(request).await;
-    let metrics = &state.metrics;
     metrics
         .latency
         .get_or_create(&RouteLabels {

@@ -5,7 +5,7 @@ mod metrics;
 
 pub use metrics::{Metrics, track_requests};
 
-use crate::app::AppState;
+use crate::db::Db;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -13,14 +13,20 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use std::sync::Arc;
 
-pub fn router() -> Router<Arc<AppState>> {
+struct Ops {
+    db: Db,
+    metrics: Arc<Metrics>,
+}
+
+pub fn router(db: Db, metrics: Arc<Metrics>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(render_metrics))
+        .with_state(Arc::new(Ops { db, metrics }))
 }
 
-async fn ready(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+async fn ready(State(state): State<Arc<Ops>>) -> impl IntoResponse {
     match sqlx::query("select 1").execute(&state.db).await {
         Ok(_) => (StatusCode::OK, "ready"),
         Err(error) => {
@@ -30,7 +36,7 @@ async fn ready(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     }
 }
 
-async fn render_metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+async fn render_metrics(State(state): State<Arc<Ops>>) -> impl IntoResponse {
     (
         [(
             header::CONTENT_TYPE,

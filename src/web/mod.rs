@@ -3,6 +3,7 @@
 
 pub mod cookies;
 pub mod csrf;
+pub mod forms;
 pub mod headers;
 pub mod i18n;
 pub mod page;

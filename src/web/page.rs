@@ -57,8 +57,10 @@ pub fn error_page(status: StatusCode, locale: Locale, message: &str) -> Response
     (status, layout(locale, text.error_title, body)).into_response()
 }
 
-/// The page for a failure on our side (the log has the cause; the page never does).
-pub fn unavailable(locale: Locale) -> Response {
+/// The page for a failure on our side. The error is logged here, once, with its whole
+/// chain and the operation that failed; the page never shows it.
+pub fn unavailable(locale: Locale, operation: &str, error: &dyn std::error::Error) -> Response {
+    tracing::error!(operation, error = %super::error_chain(error), "request failed");
     error_page(
         StatusCode::SERVICE_UNAVAILABLE,
         locale,

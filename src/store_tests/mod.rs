@@ -13,12 +13,12 @@ use crate::oidc::store::{self as grants, CodeRedemption, Grant, NewCode, Refresh
 
 const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
-struct TestDb {
-    db: Db,
+pub(crate) struct TestDb {
+    pub db: Db,
     _dir: Option<tempfile::TempDir>,
 }
 
-async fn sqlite() -> TestDb {
+pub(crate) async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().unwrap();
     let url = format!(
         "sqlite://{}?mode=rwc",
@@ -32,7 +32,7 @@ async fn sqlite() -> TestDb {
     }
 }
 
-async fn postgres() -> Option<TestDb> {
+pub(crate) async fn postgres() -> Option<TestDb> {
     let base =
         std::env::var("TROHET_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
     let admin = match sqlx::PgPool::connect(&base).await {
@@ -58,15 +58,20 @@ async fn postgres() -> Option<TestDb> {
     Some(TestDb { db, _dir: None })
 }
 
-/// Generates `<story>_on_sqlite` and `<story>_on_postgres` for an async story taking `&Db`.
+/// Generates `sqlite_backend::<story>` and `postgres_backend::<story>` tests for async
+/// stories taking `&Db`.
 macro_rules! on_both_backends {
     ($($story:ident),* $(,)?) => {
-        mod sqlite_backend { $( #[tokio::test] async fn $story() { super::$story(&super::sqlite().await.db).await } )* }
+        mod sqlite_backend { $( #[tokio::test] async fn $story() {
+            super::$story(&crate::store_tests::sqlite().await.db).await
+        } )* }
         mod postgres_backend { $( #[tokio::test] async fn $story() {
-            if let Some(test_db) = super::postgres().await { super::$story(&test_db.db).await }
+            if let Some(test_db) = crate::store_tests::postgres().await { super::$story(&test_db.db).await }
         } )* }
     };
 }
+
+mod chain;
 
 on_both_backends!(
     a_person_is_found_by_email_whatever_its_case,

@@ -2,6 +2,7 @@
 //! keys, policies and routes together. `trohet serve` and the tests both go through here.
 
 use crate::admin::Admin;
+use crate::audit::{self, Actor, Event};
 use crate::authz::Policies;
 use crate::clock::Clock;
 use crate::config::Config;
@@ -9,7 +10,9 @@ use crate::crypto::MasterKey;
 use crate::db::{self, Backend, Db};
 use crate::identity::Identity;
 use crate::identity::password::PasswordHasher;
-use crate::oidc::keys::{self, KeyStore};
+use crate::oidc::admin::OidcAdmin;
+use crate::oidc::cache::{OidcCache, Revoker};
+use crate::oidc::keys::{KeyStore, KeyVault};
 use crate::oidc::{Oidc, OidcParts};
 use crate::ops::{self, Metrics};
 use crate::web::forms::Forms;
@@ -38,7 +41,7 @@ pub struct App {
     config: Config,
     db: Db,
     clock: Clock,
-    master: MasterKey,
+    vault: KeyVault,
     keys: Arc<KeyStore>,
     metrics: Arc<Metrics>,
     policies: Arc<Policies>,
@@ -61,15 +64,21 @@ impl App {
             .with_context(|| format!("cannot listen on {}", config.server.listen))?;
         let address = listener.local_addr()?;
         let issuer = issuer_url(config.server.issuer.as_deref(), address)?;
-        let ring = keys::load(&db, &master, clock.now(), key_retention_secs(&config)).await?;
+        let vault = KeyVault::new(master.clone(), key_retention_secs(&config));
+        let ring = vault.load(&db, clock.now()).await?;
         let keys = Arc::new(KeyStore::new(ring));
         let metrics = Arc::new(Metrics::new());
+        let cache = Arc::new(OidcCache::default());
         let forms = Forms::new(master.derive("csrf"), issuer.starts_with("https://"));
         let identity = Identity {
             db: db.clone(),
             clock: clock.clone(),
             sessions: config.session.clone(),
             hasher: PasswordHasher::new(config.security.max_concurrent_password_hashes),
+            policies: policies.clone(),
+            public_url: issuer.clone(),
+            mail_delivered: config.smtp.url.is_some(),
+            revoker: Arc::new(Revoker(Some(cache.clone()))),
         };
         let oidc = Oidc::new(OidcParts {
             db: db.clone(),
@@ -81,6 +90,7 @@ impl App {
             keys: keys.clone(),
             policies: policies.clone(),
             metrics: metrics.clone(),
+            cache,
             pairwise_key: master.derive("pairwise-subject"),
         })
         .context("invalid issuer URL")?;
@@ -89,7 +99,7 @@ impl App {
             config,
             db,
             clock,
-            master,
+            vault,
             keys,
             metrics,
             policies,
@@ -108,12 +118,13 @@ impl App {
     }
 
     pub fn admin(&self) -> Admin {
-        Admin::new(
-            self.db.clone(),
-            self.policies.clone(),
-            self.identity.hasher.clone(),
-            self.clock.clone(),
-        )
+        Admin::new(self.identity.clone(), self.oidc_admin())
+    }
+
+    fn oidc_admin(&self) -> OidcAdmin {
+        OidcAdmin::new(self.db.clone(), self.clock.clone(), self.policies.clone())
+            .with_cache(self.oidc.cache.clone())
+            .with_keys(self.vault.clone(), self.keys.clone())
     }
 
     /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
@@ -121,7 +132,7 @@ impl App {
         let maintenance = tokio::spawn(maintain(Maintenance {
             db: self.db.clone(),
             clock: self.clock.clone(),
-            master: self.master.clone(),
+            vault: self.vault.clone(),
             keys: self.keys.clone(),
             config: self.config.clone(),
         }));
@@ -179,7 +190,7 @@ fn request_span(request: &Request) -> tracing::Span {
 struct Maintenance {
     db: Db,
     clock: Clock,
-    master: MasterKey,
+    vault: KeyVault,
     keys: Arc<KeyStore>,
     config: Config,
 }
@@ -190,7 +201,7 @@ async fn maintain(m: Maintenance) {
     loop {
         ticker.tick().await;
         let now = m.clock.now();
-        match keys::load(&m.db, &m.master, now, key_retention_secs(&m.config)).await {
+        match m.vault.load(&m.db, now).await {
             Ok(ring) => m.keys.replace(ring),
             Err(error) => {
                 tracing::error!(error = %web::error_chain(&error), "cannot reload signing keys")
@@ -284,18 +295,39 @@ pub(crate) fn load_master_key(config: &Config) -> anyhow::Result<MasterKey> {
 pub(crate) async fn open_admin(config: &Config) -> anyhow::Result<(Admin, Db)> {
     let policies = Arc::new(Policies::load(&config.policies.dir)?);
     let db = open_database(config).await?;
-    let hasher = PasswordHasher::new(config.security.max_concurrent_password_hashes);
-    Ok((
-        Admin::new(db.clone(), policies, hasher, Clock::system()),
-        db,
-    ))
+    let clock = Clock::system();
+    let identity = Identity {
+        db: db.clone(),
+        clock: clock.clone(),
+        sessions: config.session.clone(),
+        hasher: PasswordHasher::new(config.security.max_concurrent_password_hashes),
+        policies: policies.clone(),
+        public_url: public_url(config),
+        mail_delivered: config.smtp.url.is_some(),
+        revoker: Arc::new(Revoker(None)),
+    };
+    let clients = OidcAdmin::new(db.clone(), clock, policies);
+    Ok((Admin::new(identity, clients), db))
+}
+
+/// The issuer as configured, or as `serve` would derive it from the listen address.
+fn public_url(config: &Config) -> String {
+    match &config.server.issuer {
+        Some(issuer) => issuer.trim_end_matches('/').to_string(),
+        None => format!("http://{}", config.server.listen),
+    }
 }
 
 /// `trohet keys rotate`.
 pub(crate) async fn rotate_keys(config: &Config) -> anyhow::Result<Vec<String>> {
     let db = open_database(config).await?;
-    let master = load_master_key(config)?;
+    let vault = KeyVault::new(load_master_key(config)?, key_retention_secs(config));
     let now = Clock::system().now();
-    keys::load(&db, &master, now, key_retention_secs(config)).await?;
-    Ok(keys::rotate(&db, &master, now).await?)
+    vault.load(&db, now).await?;
+    let mut tx = db::begin_write(&db).await?;
+    let kids = vault.rotate(&mut tx, now).await?;
+    let event = Event::new(Actor::System, "key.rotated").detail("kids", kids.clone());
+    audit::record(&mut tx, event, now).await?;
+    tx.commit().await?;
+    Ok(kids)
 }

@@ -15,6 +15,7 @@ pub struct Config {
     pub tokens: TokenConfig,
     pub session: SessionConfig,
     pub security: SecurityConfig,
+    pub smtp: SmtpConfig,
     pub log: LogConfig,
 }
 
@@ -71,6 +72,30 @@ pub struct SecurityConfig {
     /// 32 bytes, base64 or hex. Normally from `TROHET_MASTER_KEY`, never from a file in git.
     #[serde(skip_serializing)]
     pub master_key: Option<Secret>,
+}
+
+/// Outgoing e-mail. Without `url`, mail waits in the outbox undelivered and admins are
+/// shown invitation links to pass on; `serve --demo` prints outgoing mail to its log.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    /// `smtp://host:port`, `smtp://user:pass@host?tls=required` or `smtps://host`.
+    #[serde(skip_serializing)]
+    pub url: Option<Secret>,
+    /// The sender, e.g. `Portal <no-reply@portal.example>`.
+    pub from: String,
+    /// How long one delivery attempt may take.
+    pub timeout_secs: u64,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            from: "trohet <no-reply@localhost>".into(),
+            timeout_secs: 30,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -137,3 +137,81 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
 pub fn is_foreign_key_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_foreign_key_violation())
 }
+
+/// A value bound to a placeholder of a query built at run time.
+#[derive(Debug, Clone)]
+pub enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// The `where` clause of a list query with optional filters, numbering placeholders as it
+/// goes so the same text runs on both backends.
+#[derive(Debug, Default)]
+pub struct Conditions {
+    clauses: Vec<String>,
+    binds: Vec<Bind>,
+}
+
+impl Conditions {
+    /// Adds a condition; each `?` in it becomes the next `$n`.
+    pub fn push(&mut self, clause: &str, values: impl IntoIterator<Item = Bind>) -> &mut Self {
+        let mut text = String::new();
+        for (index, part) in clause.split('?').enumerate() {
+            if index > 0 {
+                self.binds.push(Bind::Text(String::new()));
+                text.push_str(&format!("${}", self.binds.len()));
+            }
+            text.push_str(part);
+        }
+        let first_new = self.binds.len() - clause.matches('?').count();
+        for (slot, value) in self.binds[first_new..].iter_mut().zip(values) {
+            *slot = value;
+        }
+        self.clauses.push(text);
+        self
+    }
+
+    /// `where a and b …`, or nothing.
+    pub fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" where {}", self.clauses.join(" and "))
+        }
+    }
+
+    /// The next placeholder number, for a `limit` after the conditions.
+    pub fn next_placeholder(&self) -> usize {
+        self.binds.len() + 1
+    }
+
+    pub fn bind_to<'q, O>(
+        &self,
+        mut query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+        for bind in &self.binds {
+            query = match bind {
+                Bind::Text(text) => query.bind(text.clone()),
+                Bind::Int(int) => query.bind(*int),
+            };
+        }
+        query
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_number_their_placeholders_in_order() {
+        let mut conditions = Conditions::default();
+        conditions
+            .push("a = ?", [Bind::Text("x".into())])
+            .push("b between ? and ?", [Bind::Int(1), Bind::Int(2)]);
+        assert_eq!(conditions.sql(), " where a = $1 and b between $2 and $3");
+        assert_eq!(conditions.next_placeholder(), 4);
+        assert!(matches!(conditions.binds[2], Bind::Int(2)));
+    }
+}

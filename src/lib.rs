@@ -9,6 +9,7 @@
 
 pub mod admin;
 mod app;
+pub mod audit;
 pub mod authz;
 mod cache;
 pub mod cli;

@@ -75,6 +75,15 @@ create trigger audit_event_refuses_change before update or delete on audit_event
 create trigger audit_event_refuses_truncate before truncate on audit_event
     for each statement execute function refuse_audit_change();
 
+-- Signed checkpoints of the chain head (`trohet audit checkpoint`); verification checks
+-- the chain still holds each one. Copies kept outside the database prove a rewrite.
+create table audit_checkpoint (
+    seq bigint primary key,
+    hash text not null,
+    jws text not null,
+    created_at bigint not null
+);
+
 -- Everything sent outside (e-mail today), written in the transaction that caused it and
 -- delivered by a background task. The payload is emptied once delivered.
 create table outbox (

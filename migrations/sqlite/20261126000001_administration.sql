@@ -71,6 +71,15 @@ begin
     select raise(abort, 'audit_event is append-only');
 end;
 
+-- Signed checkpoints of the chain head (`trohet audit checkpoint`); verification checks
+-- the chain still holds each one. Copies kept outside the database prove a rewrite.
+create table audit_checkpoint (
+    seq integer primary key,
+    hash text not null,
+    jws text not null,
+    created_at integer not null
+) strict;
+
 -- Everything sent outside (e-mail today), written in the transaction that caused it and
 -- delivered by a background task. The payload is emptied once delivered.
 create table outbox (

@@ -40,6 +40,9 @@ pub struct Role {
     pub description: String,
     /// Sorted and de-duplicated; every one is declared in the policy.
     pub permissions: Vec<String>,
+    /// The roles a holder of this one may grant to others (delegated administration).
+    /// Sorted; every one is a defined role, and a customer role names no staff role.
+    pub may_grant: Vec<String>,
 }
 
 /// A validated policy: only [`Policies::parse`] and [`Policies::load`] build one.
@@ -66,6 +69,8 @@ struct RoleEntry {
     kind: RoleKind,
     description: String,
     permissions: Vec<Spanned<String>>,
+    #[serde(default)]
+    may_grant: Vec<Spanned<String>>,
 }
 
 impl Policies {
@@ -88,11 +93,16 @@ impl Policies {
         let source = Source { origin, text };
         let file: PolicyFile = toml::from_str(text).map_err(|e| source.toml_error(&e))?;
         let permissions = declared_permissions(&source, file.permissions)?;
+        let kinds: BTreeMap<String, RoleKind> = file
+            .role
+            .iter()
+            .map(|(name, entry)| (name.get_ref().clone(), entry.kind))
+            .collect();
         let roles = file
             .role
             .into_iter()
             .map(|(name, entry)| {
-                let role = checked_role(&source, &permissions, name, entry)?;
+                let role = checked_role(&source, &permissions, &kinds, name, entry)?;
                 Ok((role.name.clone(), role))
             })
             .collect::<Result<_, PolicyError>>()?;
@@ -141,6 +151,26 @@ impl Policies {
     pub fn permission_count(&self) -> usize {
         self.permissions.len()
     }
+
+    pub fn is_permission(&self, name: &str) -> bool {
+        self.permissions.contains(name)
+    }
+
+    /// Whether any of these roles grants the permission.
+    pub fn grants(&self, roles: &[String], permission: &str) -> Option<&Role> {
+        roles
+            .iter()
+            .filter_map(|name| self.role(name))
+            .find(|role| role.permissions.iter().any(|p| p == permission))
+    }
+
+    /// Whether any of these roles may grant `role` to someone else.
+    pub fn may_grant(&self, roles: &[String], role: &str) -> bool {
+        roles
+            .iter()
+            .filter_map(|name| self.role(name))
+            .any(|held| held.may_grant.iter().any(|g| g == role))
+    }
 }
 
 fn declared_permissions(
@@ -157,6 +187,7 @@ fn declared_permissions(
 fn checked_role(
     source: &Source<'_>,
     declared: &BTreeSet<String>,
+    kinds: &BTreeMap<String, RoleKind>,
     name: Spanned<String>,
     entry: RoleEntry,
 ) -> Result<Role, PolicyError> {
@@ -170,11 +201,31 @@ fn checked_role(
         }
         permissions.insert(permission.into_inner());
     }
+    let mut may_grant = BTreeSet::new();
+    for granted in entry.may_grant {
+        let role = name.get_ref();
+        let message = match kinds.get(granted.get_ref()) {
+            None => format!(
+                "role `{role}` may grant unknown role `{}`",
+                granted.get_ref()
+            ),
+            Some(RoleKind::Staff) if entry.kind == RoleKind::Customer => format!(
+                "customer role `{role}` may not grant staff role `{}`",
+                granted.get_ref()
+            ),
+            Some(_) => {
+                may_grant.insert(granted.into_inner());
+                continue;
+            }
+        };
+        return Err(source.error(granted.span().start, message));
+    }
     Ok(Role {
         name: name.into_inner(),
         kind: entry.kind,
         description: entry.description,
         permissions: permissions.into_iter().collect(),
+        may_grant: may_grant.into_iter().collect(),
     })
 }
 
@@ -358,6 +409,24 @@ mod tests {
         let granted = policies.permissions_of(["support", "gone", "member", "finance"]);
         assert_eq!(granted, strings(&["invoices.read", "news.read"]));
         assert!(policies.permissions_of(["gone", "support"]).is_empty());
+    }
+
+    #[test]
+    fn a_role_may_grant_only_defined_roles_and_customer_roles_no_staff_role() {
+        let roles = [
+            role("member", "customer", ""),
+            role("support", "staff", ""),
+            "[role.lead]\nkind = \"customer\"\ndescription = \"x\"\npermissions = []\nmay_grant = [\"member\", \"support\"]\n".to_string(),
+        ];
+        assert_eq!(
+            error(&roles.concat()),
+            "roles.toml:16: customer role `lead` may not grant staff role `support`"
+        );
+        let unknown = roles[2].replace("\"support\"", "\"boss\"");
+        assert_eq!(
+            error(&[roles[0].clone(), unknown].concat()),
+            "roles.toml:12: role `lead` may grant unknown role `boss`"
+        );
     }
 
     #[test]

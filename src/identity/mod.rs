@@ -6,12 +6,14 @@ mod error;
 pub mod password;
 pub mod password_policy;
 pub mod routes;
+pub mod service;
 pub mod session;
 pub mod store;
 
 pub use error::IdentityError;
 pub use store::{CustomerAccount, Membership, Person, PersonKind};
 
+use crate::authz::{Policies, Principal};
 use crate::clock::Clock;
 use crate::config::SessionConfig;
 use crate::db::Db;
@@ -19,18 +21,55 @@ use crate::web::cookies;
 use axum::http::HeaderMap;
 use password::PasswordHasher;
 use session::Session;
+use std::sync::Arc;
 
-/// What the identity context works with: its tables, the time, session lifetimes and the
-/// password hasher.
+/// What ending a person's access means outside this context: the provider revokes their
+/// grants and refresh tokens. `identity` cannot call `oidc` (which depends on it), so
+/// `app.rs` hands in the provider's implementation; it runs in the caller's transaction.
+pub trait AccessRevoker: Send + Sync {
+    fn revoke_person<'a>(
+        &'a self,
+        tx: &'a mut crate::db::Tx,
+        person_id: &'a str,
+        now: crate::clock::UnixTime,
+    ) -> futures_util::future::BoxFuture<'a, Result<u64, sqlx::Error>>;
+}
+
+/// What the identity context works with: its tables, the time, session lifetimes, the
+/// password hasher, the role policy, and where links in e-mail lead.
 #[derive(Clone)]
 pub struct Identity {
     pub db: Db,
     pub clock: Clock,
     pub sessions: SessionConfig,
     pub hasher: PasswordHasher,
+    pub policies: Arc<Policies>,
+    /// The public base URL (the issuer), for links in e-mail.
+    pub public_url: String,
+    /// Whether e-mail is delivered (SMTP is configured); if not, the inviting admin is
+    /// shown the link to pass on.
+    pub mail_delivered: bool,
+    pub revoker: Arc<dyn AccessRevoker>,
 }
 
 impl Identity {
+    /// Asks `authz` and turns anything but "allowed" into the matching error: 404 outside
+    /// the caller's tenant (naming `what` could not be found), 403 inside it.
+    pub fn require(
+        &self,
+        by: &Principal,
+        permission: &str,
+        customer: Option<&str>,
+        what: &'static str,
+    ) -> Result<(), IdentityError> {
+        let decision = self.policies.decide(by, permission, customer);
+        if decision.is_allowed() {
+            Ok(())
+        } else {
+            Err(IdentityError::denied(decision, what))
+        }
+    }
+
     /// The live session behind the browser's cookie, if any.
     pub async fn current_session(
         &self,

@@ -121,3 +121,12 @@ pub async fn delete_expired(
         .await?;
     Ok(done.rows_affected())
 }
+
+/// Ends every session of a person (disable, password reset), in the caller's transaction.
+pub async fn delete_all_of(tx: &mut crate::db::Tx, person_id: &str) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("delete from session where person_id = $1")
+        .bind(person_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -5,7 +5,8 @@
 //! that was active a moment ago.
 
 use super::Oidc;
-use super::client::{self, Client};
+use super::client::Client;
+use super::client_store;
 use super::store::{self, Grant};
 use super::tokens::{AccessClaims, PersonClaims};
 use crate::cache::TtlCache;
@@ -38,12 +39,44 @@ impl Default for OidcCache {
     }
 }
 
+/// The provider's side of ending a person's access, handed to `identity` (which cannot
+/// depend on `oidc`): revoke grants and refresh tokens, and forget what this instance
+/// cached about them.
+pub struct Revoker(pub Option<Arc<OidcCache>>);
+
+impl crate::identity::AccessRevoker for Revoker {
+    fn revoke_person<'a>(
+        &'a self,
+        tx: &'a mut crate::db::Tx,
+        person_id: &'a str,
+        now: UnixTime,
+    ) -> futures_util::future::BoxFuture<'a, Result<u64, sqlx::Error>> {
+        Box::pin(async move {
+            let revoked = store::revoke_person_grants(tx, person_id, now).await?;
+            if let Some(cache) = &self.0 {
+                cache.grants.clear();
+                cache.released_claims.clear();
+            }
+            Ok(revoked)
+        })
+    }
+}
+
+impl OidcCache {
+    /// Drops a changed or deleted client here at once; siblings see it within `CLIENT_TTL`.
+    pub fn forget_client(&self, client_id: &str) {
+        self.clients.remove(&client_id.to_string());
+    }
+}
+
 pub async fn client(state: &Oidc, client_id: &str) -> Result<Option<Arc<Client>>, sqlx::Error> {
     let cache = &state.cache.clients;
     if let Some(found) = cache.get(&client_id.to_string()) {
         return Ok(Some(found));
     }
-    let found = client::find(&state.db, client_id).await?.map(Arc::new);
+    let found = client_store::find(&state.db, client_id)
+        .await?
+        .map(Arc::new);
     if let Some(found) = &found {
         cache.insert(client_id.to_string(), found.clone(), None);
     }

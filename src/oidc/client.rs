@@ -3,10 +3,8 @@
 //! constant time; a slow password hash would add nothing to a random secret but latency.
 
 use super::jws::SigningAlg;
-use super::scope::SUPPORTED_SCOPES;
-use crate::clock::UnixTime;
+use super::scope::ADMIN_SCOPE;
 use crate::crypto;
-use crate::db::Db;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,7 +39,7 @@ impl GrantType {
 pub struct Client {
     pub client_id: String,
     pub name: String,
-    secret_digest: Option<String>,
+    pub(super) secret_digest: Option<String>,
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
     pub grant_types: Vec<GrantType>,
@@ -50,6 +48,10 @@ pub struct Client {
     pub pairwise: bool,
     /// The host of the redirect URIs; pairwise subjects are computed per sector (OIDC Core §8.1).
     pub sector_identifier: String,
+    /// Staff roles a service client acts with at the admin API (client_credentials).
+    pub roles: Vec<String>,
+    pub created_at: i64,
+    pub version: i64,
 }
 
 impl Client {
@@ -86,6 +88,10 @@ pub struct NewClient {
     pub public: bool,
     pub pairwise: bool,
     pub id_token_alg: SigningAlg,
+    /// Scopes beyond the standard ones the client may request (`admin`).
+    pub extra_scopes: Vec<String>,
+    /// Staff roles for a service client (checked against policies by the caller).
+    pub roles: Vec<String>,
 }
 
 impl NewClient {
@@ -98,6 +104,8 @@ impl NewClient {
             public: false,
             pairwise: false,
             id_token_alg: SigningAlg::Rs256,
+            extra_scopes: Vec::new(),
+            roles: Vec::new(),
         }
     }
 }
@@ -127,88 +135,19 @@ pub enum ClientError {
     PublicClientCredentials,
     #[error("a pairwise client's redirect URIs must share one host (its sector)")]
     MixedSectors,
+    #[error("a client may be registered only with the extra scope admin, not {0}")]
+    UnknownScope(String),
     #[error("database error")]
     Database(#[from] sqlx::Error),
 }
 
-pub async fn register(
-    db: &Db,
-    new: NewClient,
-    now: UnixTime,
-) -> Result<RegisteredClient, ClientError> {
-    register_with_id(db, crypto::random_id(), new, now).await
-}
-
-/// Registers under a chosen id (the demo client), or gives an existing one a new secret
-/// and the given redirect URIs.
-pub async fn register_or_reset_secret(
-    db: &Db,
-    client_id: &str,
-    new: NewClient,
-    now: UnixTime,
-) -> Result<RegisteredClient, ClientError> {
-    if find(db, client_id).await?.is_none() {
-        return register_with_id(db, client_id.to_string(), new, now).await;
-    }
-    validate(&new)?;
-    let client_secret = (!new.public).then(crypto::random_token);
-    // The issuer (and so the demo's redirect URIs) may have changed since the last run.
-    sqlx::query(
-        "update client set secret_digest = $1, redirect_uris = $2, post_logout_redirect_uris = $3 \
-         where client_id = $4",
-    )
-    .bind(client_secret.as_deref().map(crypto::digest_hex))
-    .bind(json(&new.redirect_uris))
-    .bind(json(&new.post_logout_redirect_uris))
-    .bind(client_id)
-    .execute(db)
-    .await?;
-    Ok(RegisteredClient {
-        client_id: client_id.to_string(),
-        client_secret,
-    })
-}
-
-async fn register_with_id(
-    db: &Db,
-    client_id: String,
-    new: NewClient,
-    now: UnixTime,
-) -> Result<RegisteredClient, ClientError> {
-    let sector_identifier = validate(&new)?;
-    let client_secret = (!new.public).then(crypto::random_token);
-    sqlx::query(
-        "insert into client (client_id, name, secret_digest, redirect_uris, post_logout_redirect_uris, \
-         grant_types, scopes, id_token_alg, subject_type, sector_identifier, created_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(&client_id)
-    .bind(new.name.trim())
-    .bind(client_secret.as_deref().map(crypto::digest_hex))
-    .bind(json(&new.redirect_uris))
-    .bind(json(&new.post_logout_redirect_uris))
-    .bind(json(&new.grant_types))
-    .bind(json(&SUPPORTED_SCOPES))
-    .bind(new.id_token_alg.as_str())
-    .bind(if new.pairwise { "pairwise" } else { "public" })
-    .bind(sector_identifier)
-    .bind(now)
-    .execute(db)
-    .await?;
-    Ok(RegisteredClient {
-        client_id,
-        client_secret,
-    })
-}
-
-fn json<T: Serialize + ?Sized>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
-}
-
 /// Checks the registration and returns the client's sector identifier.
-fn validate(new: &NewClient) -> Result<String, ClientError> {
+pub fn validate(new: &NewClient) -> Result<String, ClientError> {
     if new.name.trim().is_empty() {
         return Err(ClientError::EmptyName);
+    }
+    if let Some(scope) = new.extra_scopes.iter().find(|s| *s != ADMIN_SCOPE) {
+        return Err(ClientError::UnknownScope(scope.clone()));
     }
     if new.grant_types.is_empty() {
         return Err(ClientError::NoGrantType);
@@ -238,6 +177,7 @@ fn validate(new: &NewClient) -> Result<String, ClientError> {
             hosts.push(parsed.host_str().unwrap_or(parsed.scheme()).to_string());
         }
     }
+    hosts.sort();
     hosts.dedup();
     if new.pairwise && hosts.len() > 1 {
         return Err(ClientError::MixedSectors);
@@ -247,41 +187,4 @@ fn validate(new: &NewClient) -> Result<String, ClientError> {
 
 fn is_loopback(url: &url::Url) -> bool {
     matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
-}
-
-#[derive(sqlx::FromRow)]
-struct ClientRow {
-    client_id: String,
-    name: String,
-    secret_digest: Option<String>,
-    redirect_uris: String,
-    post_logout_redirect_uris: String,
-    grant_types: String,
-    scopes: String,
-    id_token_alg: String,
-    subject_type: String,
-    sector_identifier: String,
-}
-
-pub async fn find(db: &Db, client_id: &str) -> Result<Option<Client>, sqlx::Error> {
-    let row: Option<ClientRow> = sqlx::query_as(
-        "select client_id, name, secret_digest, redirect_uris, post_logout_redirect_uris, grant_types, \
-         scopes, id_token_alg, subject_type, sector_identifier from client where client_id = $1",
-    )
-    .bind(client_id)
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(|row| Client {
-        client_id: row.client_id,
-        name: row.name,
-        secret_digest: row.secret_digest,
-        redirect_uris: serde_json::from_str(&row.redirect_uris).unwrap_or_default(),
-        post_logout_redirect_uris: serde_json::from_str(&row.post_logout_redirect_uris)
-            .unwrap_or_default(),
-        grant_types: serde_json::from_str(&row.grant_types).unwrap_or_default(),
-        scopes: serde_json::from_str(&row.scopes).unwrap_or_default(),
-        id_token_alg: SigningAlg::parse(&row.id_token_alg).unwrap_or(SigningAlg::Rs256),
-        pairwise: row.subject_type == "pairwise",
-        sector_identifier: row.sector_identifier,
-    }))
 }

@@ -162,25 +162,51 @@ pub async fn load(
         .filter(|alg| ring.active(*alg, now).is_none())
         .collect();
     if !missing.is_empty() {
+        let mut conn = db.acquire().await?;
         for alg in missing {
-            insert_new_key(db, master, alg, now).await?;
+            insert_new_key(&mut conn, master, alg, now).await?;
         }
         ring = read_ring(db, master, now, retention_secs).await?;
     }
     Ok(ring)
 }
 
-/// Adds a new key per algorithm and retires the previous ones (they keep verifying).
-pub async fn rotate(db: &Db, master: &MasterKey, now: UnixTime) -> Result<Vec<String>, KeyError> {
+/// Adds a new key per algorithm and retires the previous ones (they keep verifying), in
+/// the caller's transaction so the audit event commits with it.
+pub async fn rotate(
+    tx: &mut crate::db::Tx,
+    master: &MasterKey,
+    now: UnixTime,
+) -> Result<Vec<String>, KeyError> {
     let mut kids = Vec::new();
     sqlx::query("update signing_key set retired_at = $1 where retired_at is null")
         .bind(now)
-        .execute(db)
+        .execute(&mut **tx)
         .await?;
     for alg in SigningAlg::ALL {
-        kids.push(insert_new_key(db, master, alg, now).await?);
+        kids.push(insert_new_key(&mut **tx, master, alg, now).await?);
     }
     Ok(kids)
+}
+
+/// A key as the admin API lists it (public parts only).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KeyInfo {
+    pub kid: String,
+    pub alg: String,
+    pub public_jwk: String,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+}
+
+/// Every key still in the table, newest first.
+pub async fn list(db: &Db) -> Result<Vec<KeyInfo>, sqlx::Error> {
+    sqlx::query_as(
+        "select kid, alg, public_jwk, created_at, retired_at from signing_key \
+         order by created_at desc, kid",
+    )
+    .fetch_all(db)
+    .await
 }
 
 async fn read_ring(
@@ -244,7 +270,7 @@ fn pair_from_pkcs8(alg: SigningAlg, pkcs8: &[u8]) -> Option<Pair> {
 }
 
 async fn insert_new_key(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     master: &MasterKey,
     alg: SigningAlg,
     now: UnixTime,
@@ -265,7 +291,7 @@ async fn insert_new_key(
     .bind(master.seal(SEAL_PURPOSE, &pkcs8))
     .bind(serde_json::to_string(&jwk).unwrap_or_default())
     .bind(now)
-    .execute(db)
+    .execute(conn)
     .await?;
     Ok(kid)
 }
@@ -314,5 +340,35 @@ fn generate(alg: SigningAlg, kid: &str) -> Result<(Vec<u8>, CoreJsonWebKey), Key
                 CoreJsonWebKey::new_okp(x, CoreJsonCurveType::Ed25519, kid),
             ))
         }
+    }
+}
+
+/// The master key's one use inside the provider: sealing and opening signing keys. The
+/// provider holds this, never the master key itself.
+#[derive(Clone)]
+pub struct KeyVault {
+    master: MasterKey,
+    /// How long a retired key keeps verifying.
+    retention_secs: i64,
+}
+
+impl KeyVault {
+    pub fn new(master: MasterKey, retention_secs: i64) -> Self {
+        Self {
+            master,
+            retention_secs,
+        }
+    }
+
+    pub async fn load(&self, db: &Db, now: UnixTime) -> Result<KeyRing, KeyError> {
+        load(db, &self.master, now, self.retention_secs).await
+    }
+
+    pub async fn rotate(
+        &self,
+        tx: &mut crate::db::Tx,
+        now: UnixTime,
+    ) -> Result<Vec<String>, KeyError> {
+        rotate(tx, &self.master, now).await
     }
 }

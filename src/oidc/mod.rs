@@ -4,10 +4,12 @@
 //! OAuth security BCP (RFC 9700): exact redirect URIs, PKCE, single-use codes, rotating
 //! refresh tokens with reuse detection.
 
+pub mod admin;
 pub mod authorize;
-pub(crate) mod cache;
+pub mod cache;
 pub mod client;
 mod client_auth;
+pub mod client_store;
 mod demo;
 pub mod discovery;
 pub mod error;
@@ -52,7 +54,7 @@ pub struct Oidc {
     pub keys: Arc<keys::KeyStore>,
     pub policies: Arc<Policies>,
     pub metrics: Arc<Metrics>,
-    pub cache: cache::OidcCache,
+    pub cache: Arc<cache::OidcCache>,
     pairwise_key: [u8; 32],
     discovery_json: bytes::Bytes,
     /// Access tokens use a fast signature: resource servers verify them on every call.
@@ -70,6 +72,7 @@ pub struct OidcParts {
     pub keys: Arc<keys::KeyStore>,
     pub policies: Arc<Policies>,
     pub metrics: Arc<Metrics>,
+    pub cache: Arc<cache::OidcCache>,
     pub pairwise_key: [u8; 32],
 }
 
@@ -86,7 +89,7 @@ impl Oidc {
             keys: parts.keys,
             policies: parts.policies,
             metrics: parts.metrics,
-            cache: cache::OidcCache::default(),
+            cache: parts.cache,
             pairwise_key: parts.pairwise_key,
             access_token_alg: SigningAlg::EdDsa,
         })

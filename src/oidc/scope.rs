@@ -4,7 +4,23 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-pub const SUPPORTED_SCOPES: [&str; 6] = [
+pub const SUPPORTED_SCOPES: [&str; 7] = [
+    "openid",
+    "profile",
+    "email",
+    "offline_access",
+    "customer",
+    "roles",
+    ADMIN_SCOPE,
+];
+
+/// Lets a person's token call the admin API (with that person's own permissions). Only
+/// clients registered with it may ask for it, so an ordinary portal app's tokens cannot
+/// administer anything.
+pub const ADMIN_SCOPE: &str = "admin";
+
+/// The scopes every client may request; others (`admin`) must be registered.
+pub const STANDARD_SCOPES: [&str; 6] = [
     "openid",
     "profile",
     "email",

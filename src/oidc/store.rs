@@ -173,6 +173,30 @@ pub async fn revoke_grant(db: &Db, grant_id: &str, now: UnixTime) -> Result<(), 
     Ok(())
 }
 
+/// Revokes every grant of a person and deletes their refresh tokens (disable, password
+/// reset), in the caller's transaction; returns how many grants were live.
+pub async fn revoke_person_grants(
+    tx: &mut crate::db::Tx,
+    person_id: &str,
+    now: UnixTime,
+) -> Result<u64, sqlx::Error> {
+    sqlx::query(
+        "delete from refresh_token where grant_id in \
+         (select grant_id from oauth_grant where person_id = $1)",
+    )
+    .bind(person_id)
+    .execute(&mut **tx)
+    .await?;
+    let done = sqlx::query(
+        "update oauth_grant set revoked_at = $1 where person_id = $2 and revoked_at is null",
+    )
+    .bind(now)
+    .bind(person_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// Ends the grants that lived only as long as the browser session (not offline ones).
 pub async fn revoke_session_grants(db: &Db, sid: &str, now: UnixTime) -> Result<(), sqlx::Error> {
     sqlx::query(

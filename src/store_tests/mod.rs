@@ -7,7 +7,8 @@ use crate::crypto::{self, MasterKey};
 use crate::db::{self, Db};
 use crate::identity::store::{self, NewPersonRow};
 use crate::identity::{IdentityError, PersonKind, session};
-use crate::oidc::client::{self, NewClient};
+use crate::oidc::client::{NewClient, RegisteredClient};
+use crate::oidc::client_store;
 use crate::oidc::keys;
 use crate::oidc::store::{self as grants, CodeRedemption, Grant, NewCode, RefreshUse};
 
@@ -218,14 +219,21 @@ async fn a_session_expires_when_idle(db: &Db) {
     );
 }
 
+async fn register_client(db: &Db, new: NewClient) -> RegisteredClient {
+    let mut tx = db::begin_write(db).await.unwrap();
+    let registered = client_store::insert(&mut tx, &crypto::random_id(), &new, 1)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    registered
+}
+
 async fn grant_with_code(db: &Db, code: &str) -> Grant {
-    let registered = client::register(
+    let registered = register_client(
         db,
         NewClient::new("App", vec!["https://app.example/cb".into()]),
-        1,
     )
-    .await
-    .unwrap();
+    .await;
     let person = store::insert_person(
         db,
         person_row(&format!("{code}@example.com"), PersonKind::Customer),
@@ -334,7 +342,9 @@ async fn signing_keys_survive_a_restart_and_rotation_keeps_the_old_key(db: &Db) 
     );
 
     let t1 = t0 + 1000;
-    keys::rotate(db, &master, t1).await.unwrap();
+    let mut tx = db::begin_write(db).await.unwrap();
+    keys::rotate(&mut tx, &master, t1).await.unwrap();
+    tx.commit().await.unwrap();
     let rotated = keys::load(db, &master, t1, 600).await.unwrap();
     let new_kid = rotated.keys_of(EdDsa).next().unwrap().kid.clone();
     assert_ne!(new_kid, old_kid);
@@ -369,10 +379,10 @@ async fn signing_keys_survive_a_restart_and_rotation_keeps_the_old_key(db: &Db) 
 async fn a_client_is_stored_with_a_digest_of_its_secret(db: &Db) {
     let mut new = NewClient::new("Portal", vec!["https://portal.example/cb".into()]);
     new.pairwise = true;
-    let registered = client::register(db, new, 1).await.unwrap();
+    let registered = register_client(db, new).await;
     let secret = registered.client_secret.unwrap();
     assert!(secret.len() >= 43, "at least 256 bits");
-    let stored = client::find(db, &registered.client_id)
+    let stored = client_store::find(db, &registered.client_id)
         .await
         .unwrap()
         .unwrap();

@@ -1,6 +1,7 @@
 //! Shared HTTP plumbing: request parameters, cookies, CSRF, security headers, page layout
 //! and languages. Contexts use it; it depends on none of them.
 
+pub mod api;
 pub mod cookies;
 pub mod csrf;
 pub mod forms;

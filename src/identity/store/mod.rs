@@ -1,5 +1,9 @@
 //! SQL of the identity context: customer accounts, persons, credentials and memberships.
 
+pub mod customers;
+pub mod members;
+pub mod persons;
+
 use super::IdentityError;
 use crate::clock::UnixTime;
 use crate::db::{self, Db};
@@ -75,11 +79,12 @@ pub async fn insert_customer_account(
 ) -> Result<String, IdentityError> {
     let id = uuid::Uuid::now_v7().to_string();
     sqlx::query(
-        "insert into customer_account (customer_account_id, name, status, created_at) \
-         values ($1, $2, 'active', $3)",
+        "insert into customer_account (customer_account_id, name, name_normalized, status, created_at) \
+         values ($1, $2, $3, 'active', $4)",
     )
     .bind(&id)
     .bind(name)
+    .bind(customers::normalize(name))
     .bind(now)
     .execute(db)
     .await?;
@@ -110,13 +115,14 @@ pub async fn insert_person(
     let id = uuid::Uuid::now_v7().to_string();
     let mut tx = db.begin().await?;
     sqlx::query(
-        "insert into person (person_id, email, email_normalized, display_name, locale, kind, status, created_at) \
-         values ($1, $2, $3, $4, $5, $6, 'active', $7)",
+        "insert into person (person_id, email, email_normalized, display_name, name_normalized, \
+         locale, kind, status, created_at) values ($1, $2, $3, $4, $5, $6, $7, 'active', $8)",
     )
     .bind(&id)
     .bind(person.email.trim())
     .bind(normalize_email(person.email))
     .bind(person.display_name)
+    .bind(customers::normalize(person.display_name))
     .bind(person.locale)
     .bind(person.kind.as_str())
     .bind(now)
@@ -268,4 +274,27 @@ pub async fn staff_roles_of(db: &Db, person_id: &str) -> Result<Vec<String>, Ide
             .fetch_all(db)
             .await?;
     Ok(rows.into_iter().map(|(role,)| role).collect())
+}
+
+/// The roles an active person holds right now, as an authorization principal: staff roles,
+/// and memberships in active customer accounts only. `None` for an unknown or disabled
+/// person.
+pub async fn principal(
+    db: &Db,
+    person_id: &str,
+) -> Result<Option<crate::authz::Principal>, IdentityError> {
+    let Some(person) = find_person(db, person_id).await?.filter(Person::is_active) else {
+        return Ok(None);
+    };
+    let staff_roles = staff_roles_of(db, person_id).await?;
+    let memberships = memberships_of(db, person_id)
+        .await?
+        .into_iter()
+        .map(|m| (m.customer_account_id, m.roles))
+        .collect();
+    Ok(Some(crate::authz::Principal {
+        caller: crate::authz::Caller::Person(person.person_id),
+        staff_roles,
+        memberships,
+    }))
 }

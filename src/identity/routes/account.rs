@@ -1,7 +1,7 @@
 //! Identity's pages: `/account`, where a signed-in person sees who they are, their customer
 //! accounts and roles (GDPR Art. 15 in miniature), and signs out.
 
-use super::{Identity, IdentityError, store};
+use crate::identity::{Identity, IdentityError, store};
 use crate::web::forms::Forms;
 use crate::web::i18n::Locale;
 use crate::web::page::hidden;

@@ -1,0 +1,287 @@
+//! The hash chain: the canonical encoding of an event, its hash, and the check that walks
+//! the chain in order and stops at the first event that does not fit.
+
+use super::StoredEvent;
+use crate::db::ChainHead;
+use ring::digest::{Context, SHA256};
+use serde::Serialize;
+
+/// The hash before the first event.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// `SHA-256(prev_hash ‖ canonical encoding)`, in hex. The encoding is a JSON array of the
+/// event's fields in a fixed order, with `details` as the exact text stored, so the hash
+/// never depends on how a JSON library orders or spaces keys.
+pub fn hash(event: &StoredEvent) -> String {
+    let canonical = serde_json::json!([
+        event.seq,
+        event.occurred_at,
+        event.actor_kind,
+        event.actor_id,
+        event.action,
+        event.target_kind,
+        event.target_id,
+        event.customer_account_id,
+        event.outcome,
+        event.details,
+    ]);
+    let mut context = Context::new(&SHA256);
+    context.update(event.prev_hash.as_bytes());
+    context.update(canonical.to_string().as_bytes());
+    hex(context.finish().as_ref())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(DIGITS[usize::from(byte >> 4)] as char);
+        text.push(DIGITS[usize::from(byte & 0xf)] as char);
+    }
+    text
+}
+
+/// Why verification stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Problem {
+    /// The event's content no longer matches its hash: it was edited.
+    Altered { seq: i64 },
+    /// The event does not point at its predecessor's hash: something before it was
+    /// replaced, or it was inserted.
+    BrokenLink { seq: i64 },
+    /// Sequence numbers jump: events were deleted.
+    Missing { seq: i64 },
+    /// The chain head disagrees with the last event: events were cut from the end.
+    HeadMismatch { seq: i64 },
+    /// A saved checkpoint names a hash the chain does not have at that point.
+    CheckpointMismatch { seq: i64 },
+}
+
+impl Problem {
+    pub fn seq(&self) -> i64 {
+        match self {
+            Problem::Altered { seq }
+            | Problem::BrokenLink { seq }
+            | Problem::Missing { seq }
+            | Problem::HeadMismatch { seq }
+            | Problem::CheckpointMismatch { seq } => *seq,
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::Altered { seq } => write!(
+                f,
+                "audit event {seq} was altered: its hash does not match its content"
+            ),
+            Problem::BrokenLink { seq } => write!(
+                f,
+                "audit event {seq} does not link to the hash of event {}",
+                seq - 1
+            ),
+            Problem::Missing { seq } => write!(f, "audit event {seq} is missing"),
+            Problem::HeadMismatch { seq } => write!(
+                f,
+                "the chain head does not match audit event {seq}: events were removed from the end"
+            ),
+            Problem::CheckpointMismatch { seq } => write!(
+                f,
+                "a checkpoint at audit event {seq} names another hash: the log was rewritten"
+            ),
+        }
+    }
+}
+
+/// The outcome of a verification.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    pub ok: bool,
+    /// Events checked.
+    pub events: u64,
+    /// The last event checked and found in order.
+    pub verified_seq: i64,
+    pub verified_hash: String,
+    pub checkpoints_checked: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+}
+
+/// Walks events in sequence order; the first problem stops the walk.
+pub struct Verifier {
+    events: u64,
+    last: ChainHead,
+    problem: Option<Problem>,
+}
+
+impl Default for Verifier {
+    fn default() -> Self {
+        Self {
+            events: 0,
+            last: ChainHead {
+                seq: 0,
+                hash: GENESIS.to_string(),
+            },
+            problem: None,
+        }
+    }
+}
+
+impl Verifier {
+    /// Checks the next event; returns false once a problem was found.
+    pub fn check(&mut self, event: &StoredEvent) -> bool {
+        if self.problem.is_some() {
+            return false;
+        }
+        let expected = self.last.seq + 1;
+        self.problem = if event.seq != expected {
+            Some(Problem::Missing { seq: expected })
+        } else if event.prev_hash != self.last.hash {
+            Some(Problem::BrokenLink { seq: event.seq })
+        } else if hash(event) != event.hash {
+            Some(Problem::Altered { seq: event.seq })
+        } else {
+            None
+        };
+        if self.problem.is_some() {
+            return false;
+        }
+        self.events += 1;
+        self.last = ChainHead {
+            seq: event.seq,
+            hash: event.hash.clone(),
+        };
+        true
+    }
+
+    /// The hash at `seq`, if the walk has passed it (for checking checkpoints on the way).
+    pub fn last(&self) -> &ChainHead {
+        &self.last
+    }
+
+    pub fn fail(&mut self, problem: Problem) {
+        self.problem.get_or_insert(problem);
+    }
+
+    /// Ends the walk, comparing the chain head row with the last event seen.
+    pub fn finish(mut self, head: &ChainHead, checkpoints_checked: u64) -> Verification {
+        if self.problem.is_none() && (head.seq != self.last.seq || head.hash != self.last.hash) {
+            self.problem = Some(if head.seq > self.last.seq {
+                Problem::Missing {
+                    seq: self.last.seq + 1,
+                }
+            } else {
+                Problem::HeadMismatch { seq: self.last.seq }
+            });
+        }
+        Verification {
+            ok: self.problem.is_none(),
+            events: self.events,
+            verified_seq: self.last.seq,
+            verified_hash: self.last.hash,
+            checkpoints_checked,
+            problem: self.problem,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(length: i64) -> Vec<StoredEvent> {
+        let mut previous = GENESIS.to_string();
+        (1..=length)
+            .map(|seq| {
+                let mut event = StoredEvent {
+                    seq,
+                    occurred_at: 1000 + seq,
+                    actor_kind: "person".into(),
+                    actor_id: Some(format!("p{seq}")),
+                    action: "customer.created".into(),
+                    target_kind: Some("customer".into()),
+                    target_id: Some(format!("c{seq}")),
+                    customer_account_id: None,
+                    outcome: "success".into(),
+                    details: "{}".into(),
+                    prev_hash: previous.clone(),
+                    hash: String::new(),
+                };
+                event.hash = hash(&event);
+                previous = event.hash.clone();
+                event
+            })
+            .collect()
+    }
+
+    fn verify(events: &[StoredEvent]) -> Verification {
+        let mut verifier = Verifier::default();
+        for event in events {
+            if !verifier.check(event) {
+                break;
+            }
+        }
+        let head = events.last().map_or(
+            ChainHead {
+                seq: 0,
+                hash: GENESIS.into(),
+            },
+            |e| ChainHead {
+                seq: e.seq,
+                hash: e.hash.clone(),
+            },
+        );
+        verifier.finish(&head, 0)
+    }
+
+    #[test]
+    fn an_intact_chain_verifies() {
+        let result = verify(&chain(5));
+        assert!(result.ok);
+        assert_eq!(result.events, 5);
+    }
+
+    #[test]
+    fn an_edited_event_is_named() {
+        let mut events = chain(5);
+        events[2].action = "customer.deleted".into();
+        assert_eq!(verify(&events).problem, Some(Problem::Altered { seq: 3 }));
+    }
+
+    #[test]
+    fn an_edited_event_with_a_recomputed_hash_breaks_the_next_link() {
+        let mut events = chain(5);
+        events[2].target_id = Some("other".into());
+        events[2].hash = hash(&events[2]);
+        assert_eq!(
+            verify(&events).problem,
+            Some(Problem::BrokenLink { seq: 4 })
+        );
+    }
+
+    #[test]
+    fn a_deleted_event_is_named() {
+        let mut events = chain(5);
+        events.remove(1);
+        assert_eq!(verify(&events).problem, Some(Problem::Missing { seq: 2 }));
+    }
+
+    #[test]
+    fn events_cut_from_the_end_disagree_with_the_head() {
+        let events = chain(5);
+        let mut verifier = Verifier::default();
+        for event in &events[..3] {
+            verifier.check(event);
+        }
+        let head = ChainHead {
+            seq: 5,
+            hash: events[4].hash.clone(),
+        };
+        assert_eq!(
+            verifier.finish(&head, 0).problem,
+            Some(Problem::Missing { seq: 4 })
+        );
+    }
+}

@@ -1,0 +1,187 @@
+//! SQL of the audit context: appending events, listing them with filters (newest first,
+//! keyset-paged on the sequence number), streaming the whole chain, and checkpoints.
+
+use crate::clock::UnixTime;
+use crate::db::{Bind, ChainHead, Conditions, Db, Tx};
+use futures_util::TryStreamExt;
+use serde::Serialize;
+
+/// An event as stored: what the chain hash covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub occurred_at: i64,
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub target_kind: Option<String>,
+    pub target_id: Option<String>,
+    pub customer_account_id: Option<String>,
+    pub outcome: String,
+    pub details: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+const COLUMNS: &str = "seq, occurred_at, actor_kind, actor_id, action, target_kind, target_id, \
+                       customer_account_id, outcome, details, prev_hash, hash";
+
+pub async fn insert(tx: &mut Tx, event: &StoredEvent) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "insert into audit_event ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    ))
+    .bind(event.seq)
+    .bind(event.occurred_at)
+    .bind(&event.actor_kind)
+    .bind(&event.actor_id)
+    .bind(&event.action)
+    .bind(&event.target_kind)
+    .bind(&event.target_id)
+    .bind(&event.customer_account_id)
+    .bind(&event.outcome)
+    .bind(&event.details)
+    .bind(&event.prev_hash)
+    .bind(&event.hash)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Which events to list; every field narrows.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    pub action: Option<String>,
+    pub customer: Option<String>,
+    pub from: Option<UnixTime>,
+    pub to: Option<UnixTime>,
+    /// Only events before this sequence number (the keyset cursor).
+    pub before_seq: Option<i64>,
+}
+
+impl AuditFilter {
+    fn conditions(&self) -> Conditions {
+        let mut c = Conditions::default();
+        let text = |v: &String| [Bind::Text(v.clone())];
+        if let Some(v) = &self.actor {
+            c.push("actor_id = ?", text(v));
+        }
+        if let Some(v) = &self.target {
+            c.push("target_id = ?", text(v));
+        }
+        if let Some(v) = &self.action {
+            c.push("action = ?", text(v));
+        }
+        if let Some(v) = &self.customer {
+            c.push("customer_account_id = ?", text(v));
+        }
+        if let Some(v) = self.from {
+            c.push("occurred_at >= ?", [Bind::Int(v)]);
+        }
+        if let Some(v) = self.to {
+            c.push("occurred_at < ?", [Bind::Int(v)]);
+        }
+        if let Some(v) = self.before_seq {
+            c.push("seq < ?", [Bind::Int(v)]);
+        }
+        c
+    }
+}
+
+/// Up to `limit` matching events, newest first.
+pub async fn list(
+    db: &Db,
+    filter: &AuditFilter,
+    limit: i64,
+) -> Result<Vec<StoredEvent>, sqlx::Error> {
+    let conditions = filter.conditions();
+    let sql = format!(
+        "select {COLUMNS} from audit_event{} order by seq desc limit ${}",
+        conditions.sql(),
+        conditions.next_placeholder()
+    );
+    conditions
+        .bind_to(sqlx::query_as(&sql))
+        .bind(limit)
+        .fetch_all(db)
+        .await
+}
+
+/// Every matching event, newest first, one at a time (CSV export).
+pub async fn for_each_matching(
+    db: &Db,
+    filter: &AuditFilter,
+    mut visit: impl FnMut(StoredEvent) -> bool,
+) -> Result<(), sqlx::Error> {
+    let conditions = filter.conditions();
+    let sql = format!(
+        "select {COLUMNS} from audit_event{} order by seq desc",
+        conditions.sql()
+    );
+    let query = conditions.bind_to(sqlx::query_as(&sql));
+    let mut rows = query.fetch(db);
+    while let Some(event) = rows.try_next().await? {
+        if !visit(event) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The chain in order up to `last_seq`, one event at a time (verification); `visit`
+/// returns false to stop early.
+pub async fn for_each_in_order(
+    db: &Db,
+    last_seq: i64,
+    mut visit: impl FnMut(&StoredEvent) -> bool,
+) -> Result<(), sqlx::Error> {
+    let sql = format!("select {COLUMNS} from audit_event where seq <= $1 order by seq");
+    let mut rows = sqlx::query_as::<_, StoredEvent>(&sql)
+        .bind(last_seq)
+        .fetch(db);
+    while let Some(event) = rows.try_next().await? {
+        if !visit(&event) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+pub async fn head(db: &Db) -> Result<ChainHead, sqlx::Error> {
+    sqlx::query_as("select seq, hash from chain_head where chain = $1")
+        .bind(super::CHAIN)
+        .fetch_one(db)
+        .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    pub jws: String,
+}
+
+pub async fn insert_checkpoint(
+    db: &Db,
+    checkpoint: &Checkpoint,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into audit_checkpoint (seq, hash, jws, created_at) values ($1, $2, $3, $4) \
+         on conflict (seq) do nothing",
+    )
+    .bind(checkpoint.seq)
+    .bind(&checkpoint.hash)
+    .bind(&checkpoint.jws)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn checkpoints(db: &Db) -> Result<Vec<Checkpoint>, sqlx::Error> {
+    sqlx::query_as("select seq, hash, jws from audit_checkpoint order by seq")
+        .fetch_all(db)
+        .await
+}

@@ -2,6 +2,8 @@
 //! keys, policies and routes together. `trohet serve` and the tests both go through here.
 
 use crate::admin::Admin;
+use crate::api;
+use crate::audit::routes::AuditApi;
 use crate::audit::{self, Actor, Event};
 use crate::authz::Policies;
 use crate::clock::Clock;
@@ -121,6 +123,19 @@ impl App {
         Admin::new(self.identity.clone(), self.oidc_admin())
     }
 
+    /// The admin API and its OpenAPI document.
+    pub fn api(&self) -> (Router, utoipa::openapi::OpenApi) {
+        let audit = AuditApi {
+            db: self.db.clone(),
+            policies: self.policies.clone(),
+        };
+        let routes = api::Routes::new()
+            .merge(identity::routes::api(Arc::new(self.identity.clone())))
+            .merge(oidc::admin_routes::api(Arc::new(self.oidc_admin())))
+            .merge(audit::routes::api(Arc::new(audit)));
+        api::router(routes, self.oidc.clone())
+    }
+
     fn oidc_admin(&self) -> OidcAdmin {
         OidcAdmin::new(self.db.clone(), self.clock.clone(), self.policies.clone())
             .with_cache(self.oidc.cache.clone())
@@ -148,7 +163,9 @@ impl App {
 
     fn router(&self) -> Router {
         let timeout = Duration::from_secs(self.config.server.request_timeout_secs);
+        let (api, _) = self.api();
         let mut router = Router::new()
+            .merge(api)
             .merge(oidc::router(self.oidc.clone(), self.config.server.demo))
             .merge(ops::router(self.db.clone(), self.metrics.clone()))
             .merge(identity::routes::router(

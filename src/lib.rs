@@ -8,6 +8,7 @@
 )]
 
 pub mod admin;
+mod api;
 mod app;
 pub mod audit;
 pub mod authz;

@@ -108,11 +108,12 @@ pub async fn list(
         .await
 }
 
-/// Every matching event, newest first, one at a time (CSV export).
-pub async fn for_each_matching(
+/// Sends every matching event, newest first, into `sink` (CSV export); the bounded
+/// channel keeps memory flat however long the log is. Stops when the receiver goes.
+pub async fn export(
     db: &Db,
     filter: &AuditFilter,
-    mut visit: impl FnMut(StoredEvent) -> bool,
+    sink: tokio::sync::mpsc::Sender<StoredEvent>,
 ) -> Result<(), sqlx::Error> {
     let conditions = filter.conditions();
     let sql = format!(
@@ -122,7 +123,7 @@ pub async fn for_each_matching(
     let query = conditions.bind_to(sqlx::query_as(&sql));
     let mut rows = query.fetch(db);
     while let Some(event) = rows.try_next().await? {
-        if !visit(event) {
+        if sink.send(event).await.is_err() {
             break;
         }
     }

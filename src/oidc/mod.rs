@@ -5,6 +5,7 @@
 //! refresh tokens with reuse detection.
 
 pub mod admin;
+pub mod admin_routes;
 pub mod authorize;
 pub mod cache;
 pub mod client;
@@ -20,6 +21,7 @@ pub mod jws;
 pub mod keys;
 mod login;
 mod logout;
+pub mod principal;
 pub mod scope;
 pub mod store;
 mod token;

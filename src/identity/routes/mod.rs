@@ -3,5 +3,19 @@
 
 pub mod account;
 pub mod customers;
+pub mod members;
+pub mod persons;
 
 pub use account::router;
+
+use super::Identity;
+use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
+
+/// Identity's part of the admin API.
+pub fn api(identity: Arc<Identity>) -> OpenApiRouter {
+    customers::api()
+        .merge(persons::api())
+        .merge(members::api())
+        .with_state(identity)
+}

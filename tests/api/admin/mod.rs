@@ -1,0 +1,5 @@
+//! The admin API under `/api/v1`, driven over HTTP with the tokens a portal back-end or a
+//! person would hold.
+
+mod smoke;
+pub mod support;

@@ -21,6 +21,7 @@ mod db;
 pub mod identity;
 pub mod oidc;
 mod ops;
+pub mod outbox;
 mod web;
 
 #[cfg(test)]

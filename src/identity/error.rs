@@ -43,6 +43,10 @@ pub enum IdentityError {
     Stale,
     #[error("send If-Match with the ETag of the resource you read")]
     PreconditionRequired,
+    #[error("the link has expired or was already used")]
+    LinkExpired,
+    #[error("the current password is not right")]
+    WrongPassword,
     #[error("password hashing failed")]
     Hashing,
     #[error("database error")]
@@ -74,7 +78,9 @@ impl From<IdentityError> for Problem {
             | E::Policy(_)
             | E::Invalid(_)
             | E::UnknownCustomerAccount(_)
-            | E::UnknownPerson(_) => Kind::Validation,
+            | E::UnknownPerson(_)
+            | E::WrongPassword
+            | E::LinkExpired => Kind::Validation,
             E::EmailTaken => Kind::Conflict,
             E::NotFound(_) => Kind::NotFound,
             E::Forbidden(_) | E::MayNotGrant(_) => Kind::Forbidden,

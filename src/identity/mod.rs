@@ -3,6 +3,7 @@
 //! starts here (email, display name and locale are all we keep about a person).
 
 mod error;
+pub mod mail;
 pub mod password;
 pub mod password_policy;
 pub mod routes;

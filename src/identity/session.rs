@@ -124,8 +124,18 @@ pub async fn delete_expired(
 
 /// Ends every session of a person (disable, password reset), in the caller's transaction.
 pub async fn delete_all_of(tx: &mut crate::db::Tx, person_id: &str) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("delete from session where person_id = $1")
+    delete_all_but(tx, person_id, None).await
+}
+
+/// Ends every session of a person but `keep` (the one changing the password).
+pub async fn delete_all_but(
+    tx: &mut crate::db::Tx,
+    person_id: &str,
+    keep: Option<&str>,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("delete from session where person_id = $1 and sid <> $2")
         .bind(person_id)
+        .bind(keep.unwrap_or(""))
         .execute(&mut **tx)
         .await?;
     Ok(done.rows_affected())

@@ -30,6 +30,12 @@ impl Locale {
         }
     }
 
+    /// The language of a stored locale tag (a person's, an invitation's), English when
+    /// unknown.
+    pub fn of_tag(tag: Option<&str>) -> Locale {
+        tag.and_then(Locale::from_tag).unwrap_or(Locale::En)
+    }
+
     pub fn choose(ui_locales: Option<&str>, headers: &HeaderMap) -> Locale {
         if let Some(locale) = ui_locales.and_then(|l| l.split(' ').find_map(Locale::from_tag)) {
             return locale;

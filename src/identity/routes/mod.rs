@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod customers;
+pub mod invitations;
 pub mod members;
 pub mod persons;
 
@@ -17,5 +18,6 @@ pub fn api(identity: Arc<Identity>) -> OpenApiRouter {
     customers::api()
         .merge(persons::api())
         .merge(members::api())
+        .merge(invitations::api())
         .with_state(identity)
 }

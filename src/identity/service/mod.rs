@@ -1,6 +1,8 @@
 //! Identity's administrative operations. Each one asks `authz` first, then changes the
 //! database and records the audit event in one write transaction.
 
+pub mod credentials;
 pub mod customers;
+pub mod invitations;
 pub mod members;
 pub mod persons;

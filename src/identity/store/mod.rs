@@ -1,8 +1,10 @@
 //! SQL of the identity context: customer accounts, persons, credentials and memberships.
 
 pub mod customers;
+pub mod invitations;
 pub mod members;
 pub mod persons;
+pub mod resets;
 
 use super::IdentityError;
 use crate::clock::UnixTime;
@@ -237,6 +239,22 @@ pub async fn find_login(db: &Db, email: &str) -> Result<Option<(Person, String)>
     .fetch_optional(db)
     .await?;
     Ok(row.map(|row| (row.person, row.password_hash)))
+}
+
+/// The person and their password hash (if any), by id, for a password change.
+pub async fn find_login_by_id(
+    db: &Db,
+    person_id: &str,
+) -> Result<Option<(Person, Option<String>)>, IdentityError> {
+    let Some(person) = find_person(db, person_id).await? else {
+        return Ok(None);
+    };
+    let hash: Option<(String,)> =
+        sqlx::query_as("select password_hash from credential where person_id = $1")
+            .bind(person_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(Some((person, hash.map(|(h,)| h))))
 }
 
 pub async fn memberships_of(db: &Db, person_id: &str) -> Result<Vec<Membership>, IdentityError> {

@@ -1,0 +1,112 @@
+//! The e-mail identity sends, in the recipient's language: an invitation, a password reset
+//! link, and the notice after a password change. Rendered here, queued in the outbox.
+
+use crate::outbox::Email;
+use crate::web::i18n::Locale;
+use maud::html;
+
+struct Parts<'a> {
+    subject: String,
+    greeting: String,
+    lines: Vec<String>,
+    link: Option<(&'a str, &'a str)>,
+    closing: &'a str,
+}
+
+fn render(to: &str, name: &str, parts: Parts<'_>) -> Email {
+    let mut text = format!("{}\n\n", parts.greeting);
+    for line in &parts.lines {
+        text.push_str(line);
+        text.push_str("\n\n");
+    }
+    if let Some((label, url)) = parts.link {
+        text.push_str(&format!("{label}:\n{url}\n\n"));
+    }
+    text.push_str(parts.closing);
+    text.push('\n');
+    let html = html! {
+        p { (parts.greeting) }
+        @for line in &parts.lines { p { (line) } }
+        @if let Some((label, url)) = parts.link { p { a href=(url) { (label) } } }
+        p { (parts.closing) }
+    };
+    Email {
+        to: to.to_string(),
+        to_name: Some(name.to_string()),
+        subject: parts.subject,
+        text,
+        html: html.into_string(),
+    }
+}
+
+pub fn invitation(locale: Locale, to: &str, name: &str, account: &str, link: &str) -> Email {
+    let parts = match locale {
+        Locale::Sv => Parts {
+            subject: format!("Inbjudan till {account}"),
+            greeting: format!("Hej {name}!"),
+            lines: vec![
+                format!("Du har bjudits in att använda portalen för {account}."),
+                "Länken gäller i sju dagar och kan användas en gång.".into(),
+            ],
+            link: Some(("Tacka ja och välj lösenord", link)),
+            closing: "Om du inte väntade dig detta kan du bortse från meddelandet.",
+        },
+        Locale::En => Parts {
+            subject: format!("Invitation to {account}"),
+            greeting: format!("Hello {name},"),
+            lines: vec![
+                format!("You have been invited to use the portal for {account}."),
+                "The link is valid for seven days and can be used once.".into(),
+            ],
+            link: Some(("Accept and choose a password", link)),
+            closing: "If you did not expect this, you can ignore this message.",
+        },
+    };
+    render(to, name, parts)
+}
+
+pub fn password_reset(locale: Locale, to: &str, name: &str, link: &str) -> Email {
+    let parts = match locale {
+        Locale::Sv => Parts {
+            subject: "Återställ ditt lösenord".into(),
+            greeting: format!("Hej {name}!"),
+            lines: vec!["Någon bad om att återställa lösenordet till ditt konto. Länken gäller i 30 minuter och kan användas en gång.".into()],
+            link: Some(("Välj ett nytt lösenord", link)),
+            closing: "Om det inte var du kan du bortse från meddelandet; ditt lösenord är oförändrat.",
+        },
+        Locale::En => Parts {
+            subject: "Reset your password".into(),
+            greeting: format!("Hello {name},"),
+            lines: vec!["Someone asked to reset the password of your account. The link is valid for 30 minutes and can be used once.".into()],
+            link: Some(("Choose a new password", link)),
+            closing: "If that was not you, ignore this message; your password is unchanged.",
+        },
+    };
+    render(to, name, parts)
+}
+
+pub fn password_changed(locale: Locale, to: &str, name: &str) -> Email {
+    let parts = match locale {
+        Locale::Sv => Parts {
+            subject: "Ditt lösenord har ändrats".into(),
+            greeting: format!("Hej {name}!"),
+            lines: vec![
+                "Lösenordet till ditt konto har just ändrats, och alla inloggningar har avslutats."
+                    .into(),
+            ],
+            link: None,
+            closing: "Om det inte var du, kontakta portalens support omedelbart.",
+        },
+        Locale::En => Parts {
+            subject: "Your password was changed".into(),
+            greeting: format!("Hello {name},"),
+            lines: vec![
+                "The password of your account was just changed, and every sign-in was ended."
+                    .into(),
+            ],
+            link: None,
+            closing: "If that was not you, contact the portal's support at once.",
+        },
+    };
+    render(to, name, parts)
+}

@@ -8,6 +8,7 @@ use crate::audit::{self, Actor, Event};
 use crate::authz::Policies;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::console::{self, Console};
 use crate::crypto::MasterKey;
 use crate::db::{self, Backend, Db};
 use crate::identity::Identity;
@@ -17,8 +18,9 @@ use crate::oidc::cache::{OidcCache, Revoker};
 use crate::oidc::keys::{KeyStore, KeyVault};
 use crate::oidc::{Oidc, OidcParts};
 use crate::ops::{self, Metrics};
+use crate::outbox::{Mailer, Outbox};
 use crate::web::forms::Forms;
-use crate::{identity, oidc, web};
+use crate::{clock, identity, oidc, outbox, web};
 use anyhow::Context;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -136,6 +138,33 @@ impl App {
         api::router(routes, self.oidc.clone())
     }
 
+    /// The outbox's delivery task: SMTP when configured; under `--demo` without SMTP, the
+    /// log; otherwise none (mail waits, and admins are shown invitation links).
+    fn outbox(&self) -> anyhow::Result<Outbox> {
+        let mailer = match Mailer::smtp(&self.config.smtp)? {
+            Some(mailer) => Some(Arc::new(mailer)),
+            None if self.config.server.demo => Some(Arc::new(Mailer::Log)),
+            None => None,
+        };
+        Ok(Outbox {
+            db: self.db.clone(),
+            clock: self.clock.clone(),
+            mailer,
+        })
+    }
+
+    fn console(&self) -> Console {
+        Console {
+            identity: self.identity.clone(),
+            clients: self.oidc_admin(),
+            audit: AuditApi {
+                db: self.db.clone(),
+                policies: self.policies.clone(),
+            },
+            forms: self.forms.clone(),
+        }
+    }
+
     fn oidc_admin(&self) -> OidcAdmin {
         OidcAdmin::new(self.db.clone(), self.clock.clone(), self.policies.clone())
             .with_cache(self.oidc.cache.clone())
@@ -144,6 +173,7 @@ impl App {
 
     /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let outbox = tokio::spawn(self.outbox()?.run());
         let maintenance = tokio::spawn(maintain(Maintenance {
             db: self.db.clone(),
             clock: self.clock.clone(),
@@ -153,10 +183,12 @@ impl App {
         }));
         let router = self.router();
         tracing::info!(issuer = %self.oidc.issuer, "trohet is listening");
-        let served = axum::serve(self.listener, router)
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .await;
         maintenance.abort();
+        outbox.abort();
         self.db.close().await;
         served.context("server error")
     }
@@ -172,10 +204,21 @@ impl App {
                 self.identity.clone(),
                 self.forms.clone(),
             ))
+            .merge(console::router(Arc::new(self.console())))
+            .merge(identity::routes::links::router(Arc::new(
+                identity::routes::links::Pages {
+                    identity: self.identity.clone(),
+                    forms: self.forms.clone(),
+                },
+            )))
             .route("/static/style.css", get(web::page::stylesheet))
             .layer(axum::middleware::from_fn_with_state(
                 self.metrics.clone(),
                 ops::track_requests,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                self.config.server.trust_forwarded_for,
+                web::client_addr::remember,
             ))
             .fallback(|| async { (StatusCode::NOT_FOUND, "not found") });
         for layer in web::headers::layers(self.forms.https) {
@@ -230,7 +273,20 @@ async fn maintain(m: Maintenance) {
         if let Err(error) = identity::session::delete_expired(&m.db, &m.config.session, now).await {
             tracing::error!(error = %web::error_chain(&error), "cannot delete expired sessions");
         }
+        if let Err(error) = forget_spent(&m.db, now).await {
+            tracing::error!(error = %web::error_chain(&error), "cannot delete spent links and mail");
+        }
     }
+}
+
+/// What has served its purpose goes: used or expired invitations, reset links, throttle
+/// windows, and delivered or abandoned mail.
+async fn forget_spent(db: &Db, now: clock::UnixTime) -> Result<(), sqlx::Error> {
+    identity::store::invitations::delete_old(db, now).await?;
+    identity::store::resets::delete_old(db, now).await?;
+    identity::throttle::delete_expired(db, now).await?;
+    outbox::store::expire(db, now, outbox::worker::GIVE_UP_AFTER_SECS).await?;
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -28,6 +28,9 @@ pub struct ServerConfig {
     pub request_timeout_secs: u64,
     /// Serve the demo callback page (`trohet serve --demo`).
     pub demo: bool,
+    /// Take the client address from the last `X-Forwarded-For` entry (only behind a proxy
+    /// that sets it; otherwise clients could claim any address).
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -134,6 +137,7 @@ impl Default for ServerConfig {
             issuer: None,
             request_timeout_secs: 30,
             demo: false,
+            trust_forwarded_for: false,
         }
     }
 }

@@ -16,6 +16,7 @@ mod cache;
 pub mod cli;
 pub mod clock;
 pub mod config;
+mod console;
 mod crypto;
 mod db;
 pub mod identity;

@@ -10,6 +10,7 @@ pub mod routes;
 pub mod service;
 pub mod session;
 pub mod store;
+pub mod throttle;
 
 pub use error::IdentityError;
 pub use store::{CustomerAccount, Membership, Person, PersonKind};

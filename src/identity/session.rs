@@ -22,12 +22,21 @@ pub struct Session {
     pub expires_at: i64,
 }
 
+/// What a person sees of their sessions at `/account` to recognise them: the browser's
+/// self-description and the network it came from (truncated), nothing more.
+#[derive(Debug, Clone, Default)]
+pub struct SessionMeta {
+    pub user_agent: Option<String>,
+    pub network: Option<String>,
+}
+
 /// Creates a session and returns the cookie value (shown to the browser only).
 pub async fn create(
     db: &Db,
     person_id: &str,
     config: &SessionConfig,
     now: UnixTime,
+    meta: &SessionMeta,
 ) -> Result<(String, Session), IdentityError> {
     let cookie_value = crypto::random_token();
     let session = Session {
@@ -40,13 +49,20 @@ pub async fn create(
     };
     sqlx::query(
         "insert into session (session_digest, sid, person_id, active_customer_account_id, \
-         auth_time, created_at, last_seen_at, expires_at) values ($1, $2, $3, null, $4, $4, $4, $5)",
+         auth_time, created_at, last_seen_at, expires_at, user_agent, client_ip) \
+         values ($1, $2, $3, null, $4, $4, $4, $5, $6, $7)",
     )
     .bind(crypto::digest_hex(&cookie_value))
     .bind(&session.sid)
     .bind(person_id)
     .bind(now)
     .bind(session.expires_at)
+    .bind(
+        meta.user_agent
+            .as_deref()
+            .map(|ua| ua.chars().take(200).collect::<String>()),
+    )
+    .bind(&meta.network)
     .execute(db)
     .await?;
     Ok((cookie_value, session))

@@ -192,7 +192,9 @@ async fn a_session_expires_when_idle(db: &Db) {
         idle_timeout_secs: 100,
         absolute_timeout_secs: 1000,
     };
-    let (cookie, created) = session::create(db, &person, &config, 10).await.unwrap();
+    let (cookie, created) = session::create(db, &person, &config, 10, &Default::default())
+        .await
+        .unwrap();
     let live = session::find_live(db, &cookie, &config, 50)
         .await
         .unwrap()

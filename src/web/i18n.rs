@@ -103,6 +103,20 @@ pub struct Text {
     pub bad_id_token_hint: &'static str,
     pub client_mismatch: &'static str,
     pub scope_names: &'static [(&'static str, &'static str)],
+    /// `{minutes}` is replaced.
+    pub too_many_attempts: &'static str,
+    pub no_active_account: &'static str,
+    pub forgot_password: &'static str,
+    pub invitation_accepted: &'static str,
+    pub password_was_reset: &'static str,
+}
+
+impl Text {
+    pub fn too_many_attempts(&self, wait_secs: i64) -> String {
+        let minutes = (wait_secs + 59) / 60;
+        self.too_many_attempts
+            .replace("{minutes}", &minutes.max(1).to_string())
+    }
 }
 
 static EN: Text = Text {
@@ -141,7 +155,13 @@ static EN: Text = Text {
         ("offline_access", "stay connected when you are away"),
         ("customer", "see which customer account you work in"),
         ("roles", "see your roles in that customer account"),
+        ("admin", "administer with your permissions"),
     ],
+    too_many_attempts: "Too many attempts. Try again in {minutes} minutes.",
+    no_active_account: "Your customer account is not active. Contact your administrator.",
+    forgot_password: "Forgot your password?",
+    invitation_accepted: "Welcome! Sign in with your email address and your new password.",
+    password_was_reset: "Your password was changed. Sign in with the new one.",
 };
 
 static SV: Text = Text {
@@ -180,7 +200,13 @@ static SV: Text = Text {
         ("offline_access", "hålla dig ansluten när du inte är här"),
         ("customer", "se vilket kundkonto du arbetar i"),
         ("roles", "se dina roller i kundkontot"),
+        ("admin", "administrera med dina behörigheter"),
     ],
+    too_many_attempts: "För många försök. Försök igen om {minutes} minuter.",
+    no_active_account: "Ditt kundkonto är inte aktivt. Kontakta din administratör.",
+    forgot_password: "Glömt lösenordet?",
+    invitation_accepted: "Välkommen! Logga in med din e-postadress och ditt nya lösenord.",
+    password_was_reset: "Ditt lösenord är ändrat. Logga in med det nya.",
 };
 
 #[cfg(test)]

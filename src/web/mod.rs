@@ -2,6 +2,7 @@
 //! and languages. Contexts use it; it depends on none of them.
 
 pub mod api;
+pub mod client_addr;
 pub mod cookies;
 pub mod csrf;
 pub mod forms;

@@ -4,8 +4,10 @@
 pub mod account;
 pub mod customers;
 pub mod invitations;
+pub mod links;
 pub mod members;
 pub mod persons;
+pub mod text;
 
 pub use account::router;
 

@@ -4,5 +4,6 @@
 pub mod credentials;
 pub mod customers;
 pub mod invitations;
+pub mod login;
 pub mod members;
 pub mod persons;

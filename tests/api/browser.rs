@@ -225,6 +225,15 @@ impl Browser {
     }
 }
 
+/// Signs in at the plain login page (no authorization request) and returns where it led.
+pub async fn sign_in(browser: &Browser, email: &str, password: &str) -> Page {
+    let login = browser.visit("/login").await.page();
+    let mut fields = login.hidden_fields();
+    fields.push(("email".into(), email.into()));
+    fields.push(("password".into(), password.into()));
+    browser.submit("/login", &fields).await.page()
+}
+
 /// How to answer the pages met on the way through an authorization request.
 #[derive(Clone, Debug, Default)]
 pub struct Answers {

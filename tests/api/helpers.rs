@@ -55,8 +55,28 @@ pub async fn spawn_app_with_issuer(
     database_url: Option<String>,
     issuer: Option<&str>,
 ) -> TestApp {
+    spawn_app_configured(data_dir, database_url, |config| {
+        config.server.issuer = issuer.map(str::to_string);
+    })
+    .await
+}
+
+/// Spawns the server with a fresh database and a configuration change (SMTP, say).
+pub async fn spawn_app_with(configure: impl FnOnce(&mut trohet::config::Config)) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("create a temporary data dir");
+    let database_url = fresh_database_url().await;
+    let mut app = spawn_app_configured(data_dir.path(), database_url, configure).await;
+    app._data_dir = Some(data_dir);
+    app
+}
+
+pub async fn spawn_app_configured(
+    data_dir: &Path,
+    database_url: Option<String>,
+    configure: impl FnOnce(&mut trohet::config::Config),
+) -> TestApp {
     let mut config = trohet::config::Config::default();
-    config.server.issuer = issuer.map(str::to_string);
+    configure(&mut config);
     config.server.listen = "127.0.0.1:0".parse().expect("listen address");
     config.database.data_dir = data_dir.to_path_buf();
     config.database.url = database_url;

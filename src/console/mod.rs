@@ -2,8 +2,24 @@
 //! through the normal login (no consent screen), server-rendered with maud in English and
 //! Swedish, usable without JavaScript, every form CSRF-protected. It calls the same
 //! services as the admin API, so a customer admin sees exactly what the API would show
-//! them: their own company, nothing of any other.
+//! them: their own company, nothing of any other. Each section (customers, persons,
+//! clients, keys, audit) is a file with its own router; `errors` maps every service error
+//! to a page in one place, and `request` turns a request into the signed-in visitor with
+//! the query or the CSRF-checked form.
 
+mod audit;
+mod client_form;
+mod client_pages;
+mod clients;
+mod customers;
+mod errors;
+mod forms;
+mod keys;
+mod members;
+mod people;
+mod person_page;
+mod persons;
+mod request;
 mod text;
 
 use crate::audit::routes::AuditApi;
@@ -16,10 +32,11 @@ use crate::web::i18n::Locale;
 use crate::web::page::unavailable;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use maud::{Markup, html};
+use request::Visit;
 use std::sync::Arc;
 pub use text::Words;
 
@@ -34,6 +51,12 @@ pub struct Console {
 pub fn router(console: Arc<Console>) -> Router {
     Router::new()
         .route("/console", get(dashboard))
+        .merge(customers::router())
+        .merge(members::router())
+        .merge(persons::router())
+        .merge(clients::router())
+        .merge(keys::router())
+        .merge(audit::router())
         .with_state(console)
 }
 
@@ -92,7 +115,8 @@ impl Console {
     ) -> Response {
         let words = Words::of(visitor.locale);
         let nav = self.navigation(visitor);
-        self.forms
+        let mut response = self
+            .forms
             .page(headers, visitor.locale, status, title, |csrf| {
                 html! {
                     nav.console {
@@ -102,7 +126,33 @@ impl Console {
                     }
                     (body(csrf))
                 }
-            })
+            });
+        // Console pages show people's data, and some a secret or a link shown only once:
+        // no browser or proxy keeps a copy.
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+
+    /// A console page for this visit.
+    pub fn show(
+        &self,
+        visit: &Visit,
+        status: StatusCode,
+        title: &str,
+        body: impl FnOnce(&str) -> Markup,
+    ) -> Response {
+        self.page(&visit.headers, &visit.visitor, status, title, body)
+    }
+
+    /// Whether the visitor's roles allow `permission` (in `customer`, or staff-wide with
+    /// `None`). Only decides which forms to offer: the services decide what happens.
+    pub fn may(&self, visitor: &Visitor, permission: &str, customer: Option<&str>) -> bool {
+        self.identity
+            .policies
+            .decide(&visitor.principal, permission, customer)
+            .is_allowed()
     }
 
     /// The sections the visitor's permissions open.
@@ -134,14 +184,10 @@ impl Console {
     }
 }
 
-async fn dashboard(State(console): State<Arc<Console>>, headers: HeaderMap, uri: Uri) -> Response {
-    let visitor = match console.visitor(&headers, &uri).await {
-        Ok(visitor) => visitor,
-        Err(response) => return response,
-    };
-    let words = Words::of(visitor.locale);
-    let nav = console.navigation(&visitor);
-    console.page(&headers, &visitor, StatusCode::OK, words.console, |_| {
+async fn dashboard(State(console): State<Arc<Console>>, visit: Visit) -> Response {
+    let words = Words::of(visit.visitor.locale);
+    let nav = console.navigation(&visit.visitor);
+    console.show(&visit, StatusCode::OK, words.console, |_| {
         html! {
             h1 { (words.console) }
             @if nav.is_empty() {

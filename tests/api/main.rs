@@ -17,6 +17,7 @@ mod cli;
 mod cli_validation;
 mod code_flow;
 mod consent;
+mod console;
 mod discovery;
 mod errors;
 mod grant_errors;

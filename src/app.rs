@@ -384,7 +384,7 @@ pub(crate) async fn open_admin(config: &Config) -> anyhow::Result<(Admin, Db)> {
 }
 
 /// The issuer as configured, or as `serve` would derive it from the listen address.
-fn public_url(config: &Config) -> String {
+pub(crate) fn public_url(config: &Config) -> String {
     match &config.server.issuer {
         Some(issuer) => issuer.trim_end_matches('/').to_string(),
         None => format!("http://{}", config.server.listen),

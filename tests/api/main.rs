@@ -14,6 +14,7 @@ mod rp_types;
 
 mod chromium;
 mod cli;
+mod cli_admin;
 mod cli_validation;
 mod code_flow;
 mod consent;

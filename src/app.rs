@@ -134,7 +134,8 @@ impl App {
         let routes = api::Routes::new()
             .merge(identity::routes::api(Arc::new(self.identity.clone())))
             .merge(oidc::admin_routes::api(Arc::new(self.oidc_admin())))
-            .merge(audit::routes::api(Arc::new(audit)));
+            .merge(audit::routes::api(Arc::new(audit)))
+            .merge(oidc::permission_check::api(self.oidc.clone()));
         api::router(routes, self.oidc.clone())
     }
 

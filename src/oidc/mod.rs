@@ -21,6 +21,7 @@ pub mod jws;
 pub mod keys;
 mod login;
 mod logout;
+pub mod permission_check;
 pub mod principal;
 pub mod scope;
 pub mod store;

@@ -110,14 +110,33 @@ pub struct NewCode<'a> {
 }
 
 /// Creates the grant and its authorization code together.
+/// A pairwise client's view of a person, remembered so that its `sub` can be resolved back
+/// (permission checks): (sector identifier, subject).
+pub struct PairwiseSubject<'a> {
+    pub sector_identifier: &'a str,
+    pub subject: &'a str,
+}
+
 pub async fn insert_grant_with_code(
     db: &Db,
     grant: &Grant,
     offline: bool,
     code: NewCode<'_>,
+    pairwise: Option<PairwiseSubject<'_>>,
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
+    if let (Some(pairwise), Some(person_id)) = (pairwise, &grant.person_id) {
+        sqlx::query(
+            "insert into pairwise_subject (sector_identifier, subject, person_id) \
+             values ($1, $2, $3) on conflict (sector_identifier, subject) do nothing",
+        )
+        .bind(pairwise.sector_identifier)
+        .bind(pairwise.subject)
+        .bind(person_id)
+        .execute(&mut *tx)
+        .await?;
+    }
     sqlx::query(
         "insert into oauth_grant (grant_id, client_id, person_id, customer_account_id, sid, scope, \
          auth_time, offline, created_at, revoked_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, null)",
@@ -171,6 +190,22 @@ pub async fn revoke_grant(db: &Db, grant_id: &str, now: UnixTime) -> Result<(), 
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// The person behind a pairwise subject of a sector.
+pub async fn pairwise_person(
+    db: &Db,
+    sector_identifier: &str,
+    subject: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "select person_id from pairwise_subject where sector_identifier = $1 and subject = $2",
+    )
+    .bind(sector_identifier)
+    .bind(subject)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(id,)| id))
 }
 
 /// Revokes every grant of a person and deletes their refresh tokens (disable, password

@@ -1,6 +1,7 @@
 //! Building and running the server: the one place that wires configuration, storage,
 //! keys, policies and routes together. `trohet serve` and the tests both go through here.
 
+use crate::account::{self, AccountPages};
 use crate::admin::Admin;
 use crate::api;
 use crate::audit::routes::AuditApi;
@@ -201,10 +202,11 @@ impl App {
             .merge(api)
             .merge(oidc::router(self.oidc.clone(), self.config.server.demo))
             .merge(ops::router(self.db.clone(), self.metrics.clone()))
-            .merge(identity::routes::router(
-                self.identity.clone(),
-                self.forms.clone(),
-            ))
+            .merge(account::router(Arc::new(AccountPages {
+                identity: self.identity.clone(),
+                oidc: self.oidc.clone(),
+                forms: self.forms.clone(),
+            })))
             .merge(console::router(Arc::new(self.console())))
             .merge(identity::routes::links::router(Arc::new(
                 identity::routes::links::Pages {

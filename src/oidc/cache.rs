@@ -70,9 +70,30 @@ impl crate::identity::AccessRevoker for Revoker {
             Ok(revoked)
         })
     }
+
+    fn revoke_session<'a>(
+        &'a self,
+        tx: &'a mut crate::db::Tx,
+        sid: &'a str,
+        now: UnixTime,
+    ) -> futures_util::future::BoxFuture<'a, Result<u64, sqlx::Error>> {
+        Box::pin(async move {
+            let revoked = store::revoke_session_grants_in(tx, sid, now).await?;
+            if let Some(cache) = &self.0 {
+                cache.grants.clear();
+            }
+            Ok(revoked)
+        })
+    }
 }
 
 impl OidcCache {
+    /// After revoking grants whose ids are not at hand.
+    pub fn forget_grants(&self) {
+        self.grants.clear();
+        self.released_claims.clear();
+    }
+
     /// Drops a changed or deleted client here at once; siblings see it within `CLIENT_TTL`.
     pub fn forget_client(&self, client_id: &str) {
         self.clients.remove(&client_id.to_string());
@@ -151,7 +172,10 @@ pub async fn person_of_subject(
     }
     let found = store::pairwise_person(&state.db, &key.0, &key.1).await?;
     if let Some(person_id) = &found {
-        state.cache.pairwise_people.insert(key, person_id.clone(), None);
+        state
+            .cache
+            .pairwise_people
+            .insert(key, person_id.clone(), None);
     }
     Ok(found)
 }

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod admin_routes;
+mod apps;
 pub mod authorize;
 pub mod cache;
 pub mod client;

@@ -76,12 +76,18 @@ async fn check(oidc: &Oidc, headers: &HeaderMap, body: &[u8]) -> Result<Permissi
         .await
         .map_err(|_| Problem::new(Kind::Unauthorized, "client authentication failed"))?;
     if client.is_public() {
-        return Err(Problem::new(Kind::Forbidden, "public clients may not check permissions"));
+        return Err(Problem::new(
+            Kind::Forbidden,
+            "public clients may not check permissions",
+        ));
     }
     if !oidc.policies.is_permission(&request.permission) {
         return Err(Problem::new(
             Kind::Validation,
-            format!("{} is not a permission declared in roles.toml", request.permission),
+            format!(
+                "{} is not a permission declared in roles.toml",
+                request.permission
+            ),
         ));
     }
     let deny = |reason: &str| PermissionAnswer {
@@ -91,18 +97,23 @@ async fn check(oidc: &Oidc, headers: &HeaderMap, body: &[u8]) -> Result<Permissi
     let Some(person_id) = cache::person_of_subject(oidc, &client, &request.sub).await? else {
         return Ok(deny("no person is known by this subject"));
     };
-    let Some(principal) = cache::principal(oidc, &person_id).await.map_err(Problem::internal)?
+    let Some(principal) = cache::principal(oidc, &person_id)
+        .await
+        .map_err(Problem::internal)?
     else {
         return Ok(deny("the person is unknown or disabled"));
     };
-    let decision = oidc
-        .policies
-        .decide(&principal, &request.permission, Some(&request.customer_id));
+    let decision =
+        oidc.policies
+            .decide(&principal, &request.permission, Some(&request.customer_id));
     let (allowed, reason) = match decision {
         Decision::Allowed(reason) => (true, reason),
-        Decision::Forbidden(reason) | Decision::Invisible(reason) => {
-            (false, suspension(oidc, &request.customer_id).await?.unwrap_or(reason))
-        }
+        Decision::Forbidden(reason) | Decision::Invisible(reason) => (
+            false,
+            suspension(oidc, &request.customer_id)
+                .await?
+                .unwrap_or(reason),
+        ),
     };
     Ok(PermissionAnswer { allowed, reason })
 }

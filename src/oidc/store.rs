@@ -192,6 +192,65 @@ pub async fn revoke_grant(db: &Db, grant_id: &str, now: UnixTime) -> Result<(), 
     Ok(())
 }
 
+/// An app a person signed in to: the client and what the person's live grants to it hold.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AppGrant {
+    pub client_id: String,
+    pub client_name: String,
+    /// The scopes of the newest live grant.
+    pub scope: String,
+    pub signed_in_at: i64,
+    /// Whether a grant outlives browser sessions (`offline_access`).
+    pub offline: i64,
+}
+
+/// The apps with live grants of a person, newest sign-in first.
+pub async fn apps_of(db: &Db, person_id: &str) -> Result<Vec<AppGrant>, sqlx::Error> {
+    let rows: Vec<AppGrant> = sqlx::query_as(
+        "select g.client_id, c.name as client_name, g.scope, g.created_at as signed_in_at, g.offline \
+         from oauth_grant g join client c on c.client_id = g.client_id \
+         where g.person_id = $1 and g.revoked_at is null order by g.created_at desc",
+    )
+    .bind(person_id)
+    .fetch_all(db)
+    .await?;
+    let mut apps: Vec<AppGrant> = Vec::new();
+    for row in rows {
+        match apps.iter_mut().find(|a| a.client_id == row.client_id) {
+            Some(app) => app.offline = app.offline.max(row.offline),
+            None => apps.push(row),
+        }
+    }
+    Ok(apps)
+}
+
+/// Revokes every grant of a person to one client; returns how many were live.
+pub async fn revoke_app(
+    tx: &mut crate::db::Tx,
+    person_id: &str,
+    client_id: &str,
+    now: UnixTime,
+) -> Result<u64, sqlx::Error> {
+    sqlx::query(
+        "delete from refresh_token where grant_id in \
+         (select grant_id from oauth_grant where person_id = $1 and client_id = $2)",
+    )
+    .bind(person_id)
+    .bind(client_id)
+    .execute(&mut **tx)
+    .await?;
+    let done = sqlx::query(
+        "update oauth_grant set revoked_at = $1 where person_id = $2 and client_id = $3 \
+         and revoked_at is null",
+    )
+    .bind(now)
+    .bind(person_id)
+    .bind(client_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// The person behind a pairwise subject of a sector.
 pub async fn pairwise_person(
     db: &Db,
@@ -227,6 +286,22 @@ pub async fn revoke_person_grants(
     )
     .bind(now)
     .bind(person_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// The same in the caller's transaction, counting what it revoked.
+pub async fn revoke_session_grants_in(
+    tx: &mut crate::db::Tx,
+    sid: &str,
+    now: UnixTime,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "update oauth_grant set revoked_at = $1 where sid = $2 and offline = 0 and revoked_at is null",
+    )
+    .bind(now)
+    .bind(sid)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected())

@@ -6,6 +6,7 @@
 //! Backend: SQLite in a temporary directory, or a fresh PostgreSQL schema per
 //! spawned app when `TROHET_TEST_DATABASE_URL` is set.
 
+mod account;
 mod admin;
 mod browser;
 mod helpers;

@@ -31,9 +31,7 @@ async fn a_portal_app_learns_what_a_person_may_do_in_each_customer_account() {
     let person = seed_person(&app, &[("Acme", &["buyer"]), ("Bolt", &["finance"])]).await;
     let client = register(&app, portal("Portal")).await;
     let (acme, bolt) = (&person.accounts[0].id, &person.accounts[1].id);
-    let ask = |customer: &str, permission: &str| {
-        json!({"sub": person.id, "customer_id": customer, "permission": permission})
-    };
+    let ask = |customer: &str, permission: &str| json!({"sub": person.id, "customer_id": customer, "permission": permission});
     let (status, yes) = check(&app, &client, ask(acme, "orders.place")).await;
     assert_eq!((status, &yes["allowed"]), (200, &json!(true)), "{yes}");
     assert!(yes["reason"].as_str().unwrap().contains("buyer"), "{yes}");
@@ -50,11 +48,19 @@ async fn a_portal_app_learns_what_a_person_may_do_in_each_customer_account() {
     let path = format!("/api/v1/customers/{acme}");
     let etag = api.get(&path).await.etag();
     let suspend = json!({"status": "suspended"});
-    assert_eq!(api.call("PATCH", &path, Some(suspend), Some(&etag)).await.status, 200);
+    assert_eq!(
+        api.call("PATCH", &path, Some(suspend), Some(&etag))
+            .await
+            .status,
+        200
+    );
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let (_, suspended) = check(&app, &client, ask(acme, "orders.place")).await;
     assert_eq!(suspended["allowed"], false);
-    assert!(suspended["reason"].as_str().unwrap().contains("suspended"), "{suspended}");
+    assert!(
+        suspended["reason"].as_str().unwrap().contains("suspended"),
+        "{suspended}"
+    );
 }
 
 #[tokio::test]
@@ -71,7 +77,12 @@ async fn the_check_needs_a_confidential_client_and_accepts_client_secret_post() 
         .await
         .unwrap();
     assert_eq!(response.status(), 401);
-    assert!(response.headers()["www-authenticate"].to_str().unwrap().starts_with("Basic"));
+    assert!(
+        response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic")
+    );
     let secret = client.client_secret.clone().unwrap();
     let form = [
         ("client_id", client.client_id.as_str()),
@@ -102,7 +113,12 @@ async fn a_pairwise_client_names_the_person_by_its_own_subject() {
     let client = register(&app, new).await;
     let rp = Rp::new(&app, &client, "http://pairwise.test/cb").await;
     let login = rp
-        .log_in(&Browser::new(&app.issuer), &person, &["openid"], &Answers::default())
+        .log_in(
+            &Browser::new(&app.issuer),
+            &person,
+            &["openid"],
+            &Answers::default(),
+        )
         .await;
     let sub = login.claims.subject().to_string();
     assert_ne!(sub, person.id);
@@ -110,5 +126,8 @@ async fn a_pairwise_client_names_the_person_by_its_own_subject() {
     let (_, answer) = check(&app, &client, body(&sub)).await;
     assert_eq!(answer["allowed"], true, "{answer}");
     let (_, by_id) = check(&app, &client, body(&person.id)).await;
-    assert_eq!(by_id["allowed"], false, "the internal id means nothing to a pairwise client");
+    assert_eq!(
+        by_id["allowed"], false,
+        "the internal id means nothing to a pairwise client"
+    );
 }

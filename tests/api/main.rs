@@ -30,6 +30,7 @@ mod operations;
 mod pages;
 mod pairwise;
 mod prompts;
+mod protection;
 mod revocation;
 mod smtp;
 mod tokens;

@@ -48,7 +48,7 @@ pub struct PermissionAnswer {
         (PermissionCheck = "application/json"),
         (PermissionCheck = "application/x-www-form-urlencoded"))),
     security(("client_basic" = [])),
-    responses((status = 200, body = PermissionAnswer), (status = "4XX", body = ProblemBody)))]
+    responses((status = 200, description = "OK", body = PermissionAnswer), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn check_permission(
     State(oidc): State<Arc<Oidc>>,
     headers: HeaderMap,

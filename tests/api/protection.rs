@@ -27,15 +27,26 @@ async fn after_five_failures_an_account_waits_whether_or_not_it_exists() {
         assert!(body.contains("Try again in 1 minutes"), "{body}");
     }
     app.clock.advance(Duration::from_secs(61));
-    assert_eq!(sign_in(&browser, &person.email, PASSWORD).await.path(), "/account");
+    assert_eq!(
+        sign_in(&browser, &person.email, PASSWORD).await.path(),
+        "/account"
+    );
 
     let api = Api::new(&app, Some(service_token(&app, &["admin"]).await));
     let events = api.get("/api/v1/audit/events?action=login.throttled").await;
     let throttled = events.body["items"].as_array().unwrap();
     assert_eq!(throttled.len(), 2);
-    assert!(!events.text.contains(&person.email), "no email in the audit log");
+    assert!(
+        !events.text.contains(&person.email),
+        "no email in the audit log"
+    );
     assert_eq!(throttled[1]["target_id"], person.id.as_str());
-    assert!(throttled[0]["details"]["network"].as_str().unwrap().ends_with(".0/24"));
+    assert!(
+        throttled[0]["details"]["network"]
+            .as_str()
+            .unwrap()
+            .ends_with(".0/24")
+    );
 }
 
 #[tokio::test]
@@ -57,7 +68,12 @@ async fn disabling_a_person_ends_sessions_grants_and_tokens_and_enabling_revives
     let rp = standard_rp(&app).await;
     let browser = Browser::new(&app.issuer);
     let login = rp
-        .log_in(&browser, &person, &["openid", "offline_access"], &Default::default())
+        .log_in(
+            &browser,
+            &person,
+            &["openid", "offline_access"],
+            &Default::default(),
+        )
         .await;
     let access = login.tokens.access_token().secret().clone();
     let refresh = login.tokens.refresh_token().unwrap().clone();
@@ -65,21 +81,34 @@ async fn disabling_a_person_ends_sessions_grants_and_tokens_and_enabling_revives
 
     let api = Api::new(&app, Some(service_token(&app, &["admin"]).await));
     let path = format!("/api/v1/persons/{}", person.id);
-    let disabled = api.post(&format!("{path}/disable"), serde_json::json!({})).await;
+    let disabled = api
+        .post(&format!("{path}/disable"), serde_json::json!({}))
+        .await;
     assert_eq!(disabled.status, 200, "{}", disabled.text);
     assert_eq!(disabled.body["status"], "disabled");
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert!(!rp.is_active(&access).await, "inactive at introspection");
-    let userinfo = app.http.get(app.url("/userinfo")).bearer_auth(&access).send().await.unwrap();
+    let userinfo = app
+        .http
+        .get(app.url("/userinfo"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(userinfo.status(), 401);
     assert!(rp.refresh(&refresh).await.is_err());
     assert_eq!(browser.visit("/account").await.page().path(), "/login");
     assert_eq!(attempt(&browser, &person.email, PASSWORD).await.0, 401);
 
-    let enabled = api.post(&format!("{path}/enable"), serde_json::json!({})).await;
+    let enabled = api
+        .post(&format!("{path}/enable"), serde_json::json!({}))
+        .await;
     assert_eq!(enabled.body["status"], "active");
     assert!(rp.refresh(&refresh).await.is_err(), "nothing comes back");
-    assert_eq!(sign_in(&browser, &person.email, PASSWORD).await.path(), "/account");
+    assert_eq!(
+        sign_in(&browser, &person.email, PASSWORD).await.path(),
+        "/account"
+    );
     let actions: Vec<String> = api
         .get(&format!("/api/v1/audit/events?target={}", person.id))
         .await
@@ -89,6 +118,9 @@ async fn disabling_a_person_ends_sessions_grants_and_tokens_and_enabling_revives
         .iter()
         .map(|e| e["action"].as_str().unwrap().to_string())
         .collect();
-    assert!(actions.contains(&"person.disabled".to_string()), "{actions:?}");
+    assert!(
+        actions.contains(&"person.disabled".to_string()),
+        "{actions:?}"
+    );
     assert!(actions.contains(&"person.enabled".to_string()));
 }

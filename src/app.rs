@@ -1,6 +1,7 @@
 //! Building and running the server: the one place that wires configuration, storage,
 //! keys, policies and routes together. `trohet serve` and the tests both go through here.
 
+use crate::account::{self, AccountPages};
 use crate::admin::Admin;
 use crate::api;
 use crate::audit::routes::AuditApi;
@@ -134,7 +135,8 @@ impl App {
         let routes = api::Routes::new()
             .merge(identity::routes::api(Arc::new(self.identity.clone())))
             .merge(oidc::admin_routes::api(Arc::new(self.oidc_admin())))
-            .merge(audit::routes::api(Arc::new(audit)));
+            .merge(audit::routes::api(Arc::new(audit)))
+            .merge(oidc::permission_check::api(self.oidc.clone()));
         api::router(routes, self.oidc.clone())
     }
 
@@ -200,10 +202,11 @@ impl App {
             .merge(api)
             .merge(oidc::router(self.oidc.clone(), self.config.server.demo))
             .merge(ops::router(self.db.clone(), self.metrics.clone()))
-            .merge(identity::routes::router(
-                self.identity.clone(),
-                self.forms.clone(),
-            ))
+            .merge(account::router(Arc::new(AccountPages {
+                identity: self.identity.clone(),
+                oidc: self.oidc.clone(),
+                forms: self.forms.clone(),
+            })))
             .merge(console::router(Arc::new(self.console())))
             .merge(identity::routes::links::router(Arc::new(
                 identity::routes::links::Pages {
@@ -384,7 +387,7 @@ pub(crate) async fn open_admin(config: &Config) -> anyhow::Result<(Admin, Db)> {
 }
 
 /// The issuer as configured, or as `serve` would derive it from the listen address.
-fn public_url(config: &Config) -> String {
+pub(crate) fn public_url(config: &Config) -> String {
     match &config.server.issuer {
         Some(issuer) => issuer.trim_end_matches('/').to_string(),
         None => format!("http://{}", config.server.listen),

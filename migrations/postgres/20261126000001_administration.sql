@@ -24,7 +24,6 @@ alter table client add column version bigint not null default 1;
 alter table session add column user_agent text;
 alter table session add column client_ip text;
 
-alter table oauth_grant add column last_used_at bigint;
 
 -- The subjects pairwise clients know, so that a client's `sub` can be resolved back to
 -- the person (permission checks). Deleted with the person.

@@ -46,6 +46,14 @@ impl Modify for BearerAuth {
             ))
             .build();
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+        let basic = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Basic)
+            .description(Some(
+                "A confidential client's id and secret (client_secret_basic); a form body may \
+                 carry them instead (client_secret_post).",
+            ))
+            .build();
+        components.add_security_scheme("client_basic", SecurityScheme::Http(basic));
     }
 }
 

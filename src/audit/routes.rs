@@ -124,8 +124,8 @@ impl AuditQuery {
 /// Audit events, newest first, filtered; `format=csv` exports every match.
 #[utoipa::path(get, path = "/api/v1/audit/events", tag = "audit",
     params(AuditQuery, PageQuery),
-    responses((status = 200, body = Page<AuditEventView>, content_type = "application/json"),
-              (status = "4XX", body = ProblemBody)))]
+    responses((status = 200, description = "OK", body = Page<AuditEventView>, content_type = "application/json"),
+              (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn list_events(
     State(state): State<Arc<AuditApi>>,
     by: Principal,
@@ -249,7 +249,7 @@ impl From<Verification> for VerificationView {
 /// Recompute the hash chain and check saved checkpoints; names the first event that does
 /// not fit.
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
-    responses((status = 200, body = VerificationView), (status = "4XX", body = ProblemBody)))]
+    responses((status = 200, description = "OK", body = VerificationView), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn verify_chain(
     State(state): State<Arc<AuditApi>>,
     by: Principal,

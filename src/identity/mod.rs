@@ -29,10 +29,19 @@ use std::sync::Arc;
 /// grants and refresh tokens. `identity` cannot call `oidc` (which depends on it), so
 /// `app.rs` hands in the provider's implementation; it runs in the caller's transaction.
 pub trait AccessRevoker: Send + Sync {
+    /// Every grant and refresh token of the person.
     fn revoke_person<'a>(
         &'a self,
         tx: &'a mut crate::db::Tx,
         person_id: &'a str,
+        now: crate::clock::UnixTime,
+    ) -> futures_util::future::BoxFuture<'a, Result<u64, sqlx::Error>>;
+
+    /// The grants that lived only as long as one browser session.
+    fn revoke_session<'a>(
+        &'a self,
+        tx: &'a mut crate::db::Tx,
+        sid: &'a str,
         now: crate::clock::UnixTime,
     ) -> futures_util::future::BoxFuture<'a, Result<u64, sqlx::Error>>;
 }

@@ -156,3 +156,37 @@ pub async fn delete_all_but(
         .await?;
     Ok(done.rows_affected())
 }
+
+/// A session as its person sees it at `/account`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionInfo {
+    pub sid: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub user_agent: Option<String>,
+    pub client_ip: Option<String>,
+}
+
+pub async fn list_of(db: &Db, person_id: &str) -> Result<Vec<SessionInfo>, sqlx::Error> {
+    sqlx::query_as(
+        "select sid, created_at, last_seen_at, user_agent, client_ip from session \
+         where person_id = $1 order by last_seen_at desc",
+    )
+    .bind(person_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Ends one of a person's sessions; false if it is not theirs (or gone).
+pub async fn delete_of(
+    tx: &mut crate::db::Tx,
+    person_id: &str,
+    sid: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("delete from session where person_id = $1 and sid = $2")
+        .bind(person_id)
+        .bind(sid)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -136,7 +136,7 @@ fn grant_types(names: Vec<String>) -> Result<Vec<GrantType>, Problem> {
 /// List clients by name.
 #[utoipa::path(get, path = "/api/v1/clients", tag = "clients",
     params(ClientQuery, PageQuery),
-    responses((status = 200, body = Page<ClientView>), (status = "4XX", body = ProblemBody)))]
+    responses((status = 200, description = "OK", body = Page<ClientView>), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn list_clients(
     State(admin): State<Arc<OidcAdmin>>,
     by: Principal,
@@ -154,7 +154,7 @@ async fn list_clients(
 /// Register a client. The secret is in this answer only.
 #[utoipa::path(post, path = "/api/v1/clients", tag = "clients",
     request_body = NewClientBody,
-    responses((status = 201, body = ClientWithSecret, headers(("ETag" = String))), (status = "4XX", body = ProblemBody)))]
+    responses((status = 201, description = "Created", body = ClientWithSecret, headers(("ETag" = String))), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn create_client(
     State(admin): State<Arc<OidcAdmin>>,
     by: Principal,
@@ -188,7 +188,7 @@ async fn create_client(
 /// Read one client (never its secret).
 #[utoipa::path(get, path = "/api/v1/clients/{client_id}", tag = "clients",
     params(("client_id" = String, Path)),
-    responses((status = 200, body = ClientView, headers(("ETag" = String))), (status = "4XX", body = ProblemBody)))]
+    responses((status = 200, description = "OK", body = ClientView, headers(("ETag" = String))), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn get_client(
     State(admin): State<Arc<OidcAdmin>>,
     by: Principal,
@@ -202,7 +202,7 @@ async fn get_client(
 #[utoipa::path(patch, path = "/api/v1/clients/{client_id}", tag = "clients",
     params(("client_id" = String, Path), ("If-Match" = String, Header)),
     request_body = ClientPatchBody,
-    responses((status = 200, body = ClientView, headers(("ETag" = String))), (status = "4XX", body = ProblemBody)))]
+    responses((status = 200, description = "OK", body = ClientView, headers(("ETag" = String))), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn update_client(
     State(admin): State<Arc<OidcAdmin>>,
     by: Principal,
@@ -226,7 +226,7 @@ async fn update_client(
 /// Delete a client with every grant and token issued to it. `If-Match` is honoured.
 #[utoipa::path(delete, path = "/api/v1/clients/{client_id}", tag = "clients",
     params(("client_id" = String, Path)),
-    responses((status = 204), (status = "4XX", body = ProblemBody)))]
+    responses((status = 204, description = "Done; no content"), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn delete_client(
     State(admin): State<Arc<OidcAdmin>>,
     by: Principal,
@@ -241,7 +241,7 @@ async fn delete_client(
 /// Give a confidential client a new secret; the old one stops working at once.
 #[utoipa::path(post, path = "/api/v1/clients/{client_id}/secret", tag = "clients",
     params(("client_id" = String, Path)),
-    responses((status = 200, body = ClientSecret), (status = "4XX", body = ProblemBody)))]
+    responses((status = 200, description = "OK", body = ClientSecret), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn rotate_secret(
     State(admin): State<Arc<OidcAdmin>>,
     by: Principal,
@@ -273,7 +273,7 @@ pub struct RotatedKeys {
 
 /// The signing keys still held (public parts only).
 #[utoipa::path(get, path = "/api/v1/keys", tag = "keys",
-    responses((status = 200, body = Vec<KeyView>), (status = "4XX", body = ProblemBody)))]
+    responses((status = 200, description = "OK", body = Vec<KeyView>), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn list_keys(
     State(admin): State<Arc<OidcAdmin>>,
     by: Principal,
@@ -294,7 +294,7 @@ async fn list_keys(
 
 /// Add a new key per algorithm; the old ones keep verifying until their tokens expire.
 #[utoipa::path(post, path = "/api/v1/keys/rotate", tag = "keys",
-    responses((status = 200, body = RotatedKeys), (status = "4XX", body = ProblemBody)))]
+    responses((status = 200, description = "OK", body = RotatedKeys), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn rotate_keys(
     State(admin): State<Arc<OidcAdmin>>,
     by: Principal,

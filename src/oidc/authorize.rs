@@ -318,11 +318,20 @@ pub async fn issue_code(
         nonce: request.nonce.as_deref(),
         expires_at: now + state.tokens.authorization_code_ttl_secs,
     };
+    let client = super::cache::client(state, &request.client_id)
+        .await?
+        .ok_or_else(OAuthError::server_error)?;
+    let subject = super::tokens::subject(state, &client, &session.person_id);
+    let pairwise = client.pairwise.then(|| store::PairwiseSubject {
+        sector_identifier: &client.sector_identifier,
+        subject: &subject,
+    });
     store::insert_grant_with_code(
         &state.db,
         &grant,
         scope.contains("offline_access"),
         new_code,
+        pairwise,
         now,
     )
     .await?;

@@ -9,6 +9,7 @@ use super::client::Client;
 use super::client_store;
 use super::store::{self, Grant};
 use super::tokens::{AccessClaims, PersonClaims};
+use crate::authz::Principal;
 use crate::cache::TtlCache;
 use crate::clock::UnixTime;
 use std::sync::Arc;
@@ -19,6 +20,8 @@ const GRANT_TTL: Duration = Duration::from_secs(1);
 const CLAIMS_TTL: Duration = Duration::from_secs(1);
 /// Verified signatures stay verified; the token's own expiry bounds the entry.
 const TOKEN_TTL: Duration = Duration::from_secs(300);
+const PRINCIPAL_TTL: Duration = Duration::from_secs(1);
+const PAIRWISE_TTL: Duration = Duration::from_secs(3600);
 const CAPACITY: usize = 4096;
 
 pub struct OidcCache {
@@ -26,6 +29,10 @@ pub struct OidcCache {
     grants: TtlCache<String, Option<Grant>>,
     verified_tokens: TtlCache<String, AccessClaims>,
     released_claims: TtlCache<(String, String), PersonClaims>,
+    /// A person's roles for permission checks; role changes show within `PRINCIPAL_TTL`.
+    principals: TtlCache<String, Option<Arc<Principal>>>,
+    /// (sector, pairwise subject) → person id; a mapping that never changes.
+    pairwise_people: TtlCache<(String, String), String>,
 }
 
 impl Default for OidcCache {
@@ -35,6 +42,8 @@ impl Default for OidcCache {
             grants: TtlCache::new(GRANT_TTL, CAPACITY),
             verified_tokens: TtlCache::new(TOKEN_TTL, CAPACITY),
             released_claims: TtlCache::new(CLAIMS_TTL, CAPACITY),
+            principals: TtlCache::new(PRINCIPAL_TTL, CAPACITY),
+            pairwise_people: TtlCache::new(PAIRWISE_TTL, CAPACITY),
         }
     }
 }
@@ -56,6 +65,22 @@ impl crate::identity::AccessRevoker for Revoker {
             if let Some(cache) = &self.0 {
                 cache.grants.clear();
                 cache.released_claims.clear();
+                cache.principals.clear();
+            }
+            Ok(revoked)
+        })
+    }
+
+    fn revoke_session<'a>(
+        &'a self,
+        tx: &'a mut crate::db::Tx,
+        sid: &'a str,
+        now: UnixTime,
+    ) -> futures_util::future::BoxFuture<'a, Result<u64, sqlx::Error>> {
+        Box::pin(async move {
+            let revoked = store::revoke_session_grants_in(tx, sid, now).await?;
+            if let Some(cache) = &self.0 {
+                cache.grants.clear();
             }
             Ok(revoked)
         })
@@ -63,6 +88,12 @@ impl crate::identity::AccessRevoker for Revoker {
 }
 
 impl OidcCache {
+    /// After revoking grants whose ids are not at hand.
+    pub fn forget_grants(&self) {
+        self.grants.clear();
+        self.released_claims.clear();
+    }
+
     /// Drops a changed or deleted client here at once; siblings see it within `CLIENT_TTL`.
     pub fn forget_client(&self, client_id: &str) {
         self.clients.remove(&client_id.to_string());
@@ -108,6 +139,45 @@ pub async fn revoke_session_grants(
     store::revoke_session_grants(&state.db, sid, now).await?;
     state.cache.grants.clear();
     Ok(())
+}
+
+/// The roles a person holds now, as a principal (`None` for an unknown or disabled one).
+pub async fn principal(
+    state: &Oidc,
+    person_id: &str,
+) -> Result<Option<Arc<Principal>>, crate::identity::IdentityError> {
+    let cache = &state.cache.principals;
+    if let Some(found) = cache.get(&person_id.to_string()) {
+        return Ok(found);
+    }
+    let found = crate::identity::store::principal(&state.db, person_id)
+        .await?
+        .map(Arc::new);
+    cache.insert(person_id.to_string(), found.clone(), None);
+    Ok(found)
+}
+
+/// The person a client's `sub` names: the id itself, or through the pairwise mapping.
+pub async fn person_of_subject(
+    state: &Oidc,
+    client: &Client,
+    subject: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    if !client.pairwise {
+        return Ok(Some(subject.to_string()));
+    }
+    let key = (client.sector_identifier.clone(), subject.to_string());
+    if let Some(found) = state.cache.pairwise_people.get(&key) {
+        return Ok(Some(found));
+    }
+    let found = store::pairwise_person(&state.db, &key.0, &key.1).await?;
+    if let Some(person_id) = &found {
+        state
+            .cache
+            .pairwise_people
+            .insert(key, person_id.clone(), None);
+    }
+    Ok(found)
 }
 
 pub fn verified_token(state: &Oidc, token: &str) -> Option<AccessClaims> {

@@ -78,6 +78,13 @@ pub fn verify<T: DeserializeOwned>(ring: &KeyRing, token: &str, typ: &str) -> Op
     serde_json::from_slice(&b64url_decode(payload_b64)?).ok()
 }
 
+/// The `kid` named in a compact JWS's header, unverified.
+pub fn key_id(token: &str) -> Option<String> {
+    let header = b64url_decode(token.split('.').next()?)?;
+    let header: Header = serde_json::from_slice(&header).ok()?;
+    Some(header.kid.to_string())
+}
+
 /// `at_hash` (OIDC Core §3.1.3.6): the left half of the access token's hash, with the hash
 /// of the ID token's algorithm (SHA-512 for Ed25519, as the OpenID Foundation registered).
 pub fn at_hash(alg: SigningAlg, access_token: &str) -> String {

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod admin_routes;
+mod apps;
 pub mod authorize;
 pub mod cache;
 pub mod client;
@@ -21,6 +22,7 @@ pub mod jws;
 pub mod keys;
 mod login;
 mod logout;
+pub mod permission_check;
 pub mod principal;
 pub mod scope;
 pub mod store;

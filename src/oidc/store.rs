@@ -110,14 +110,33 @@ pub struct NewCode<'a> {
 }
 
 /// Creates the grant and its authorization code together.
+/// A pairwise client's view of a person, remembered so that its `sub` can be resolved back
+/// (permission checks): (sector identifier, subject).
+pub struct PairwiseSubject<'a> {
+    pub sector_identifier: &'a str,
+    pub subject: &'a str,
+}
+
 pub async fn insert_grant_with_code(
     db: &Db,
     grant: &Grant,
     offline: bool,
     code: NewCode<'_>,
+    pairwise: Option<PairwiseSubject<'_>>,
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
+    if let (Some(pairwise), Some(person_id)) = (pairwise, &grant.person_id) {
+        sqlx::query(
+            "insert into pairwise_subject (sector_identifier, subject, person_id) \
+             values ($1, $2, $3) on conflict (sector_identifier, subject) do nothing",
+        )
+        .bind(pairwise.sector_identifier)
+        .bind(pairwise.subject)
+        .bind(person_id)
+        .execute(&mut *tx)
+        .await?;
+    }
     sqlx::query(
         "insert into oauth_grant (grant_id, client_id, person_id, customer_account_id, sid, scope, \
          auth_time, offline, created_at, revoked_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, null)",
@@ -173,6 +192,81 @@ pub async fn revoke_grant(db: &Db, grant_id: &str, now: UnixTime) -> Result<(), 
     Ok(())
 }
 
+/// An app a person signed in to: the client and what the person's live grants to it hold.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AppGrant {
+    pub client_id: String,
+    pub client_name: String,
+    /// The scopes of the newest live grant.
+    pub scope: String,
+    pub signed_in_at: i64,
+    /// Whether a grant outlives browser sessions (`offline_access`).
+    pub offline: i64,
+}
+
+/// The apps with live grants of a person, newest sign-in first.
+pub async fn apps_of(db: &Db, person_id: &str) -> Result<Vec<AppGrant>, sqlx::Error> {
+    let rows: Vec<AppGrant> = sqlx::query_as(
+        "select g.client_id, c.name as client_name, g.scope, g.created_at as signed_in_at, g.offline \
+         from oauth_grant g join client c on c.client_id = g.client_id \
+         where g.person_id = $1 and g.revoked_at is null order by g.created_at desc",
+    )
+    .bind(person_id)
+    .fetch_all(db)
+    .await?;
+    let mut apps: Vec<AppGrant> = Vec::new();
+    for row in rows {
+        match apps.iter_mut().find(|a| a.client_id == row.client_id) {
+            Some(app) => app.offline = app.offline.max(row.offline),
+            None => apps.push(row),
+        }
+    }
+    Ok(apps)
+}
+
+/// Revokes every grant of a person to one client; returns how many were live.
+pub async fn revoke_app(
+    tx: &mut crate::db::Tx,
+    person_id: &str,
+    client_id: &str,
+    now: UnixTime,
+) -> Result<u64, sqlx::Error> {
+    sqlx::query(
+        "delete from refresh_token where grant_id in \
+         (select grant_id from oauth_grant where person_id = $1 and client_id = $2)",
+    )
+    .bind(person_id)
+    .bind(client_id)
+    .execute(&mut **tx)
+    .await?;
+    let done = sqlx::query(
+        "update oauth_grant set revoked_at = $1 where person_id = $2 and client_id = $3 \
+         and revoked_at is null",
+    )
+    .bind(now)
+    .bind(person_id)
+    .bind(client_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// The person behind a pairwise subject of a sector.
+pub async fn pairwise_person(
+    db: &Db,
+    sector_identifier: &str,
+    subject: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "select person_id from pairwise_subject where sector_identifier = $1 and subject = $2",
+    )
+    .bind(sector_identifier)
+    .bind(subject)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(id,)| id))
+}
+
 /// Revokes every grant of a person and deletes their refresh tokens (disable, password
 /// reset), in the caller's transaction; returns how many grants were live.
 pub async fn revoke_person_grants(
@@ -192,6 +286,22 @@ pub async fn revoke_person_grants(
     )
     .bind(now)
     .bind(person_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// The same in the caller's transaction, counting what it revoked.
+pub async fn revoke_session_grants_in(
+    tx: &mut crate::db::Tx,
+    sid: &str,
+    now: UnixTime,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "update oauth_grant set revoked_at = $1 where sid = $2 and offline = 0 and revoked_at is null",
+    )
+    .bind(now)
+    .bind(sid)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected())

@@ -197,6 +197,16 @@ pub async fn issue_for_grant(
         .await?
         .filter(Person::is_active)
         .ok_or_else(|| OAuthError::invalid_grant("the person is no longer active"))?;
+    if let Some(account) = grant.customer_account_id.as_deref() {
+        // A removed membership or a suspended account ends the grant's use here, at the
+        // next refresh; access tokens already issued run out within their short lifetime.
+        let memberships = identity_store::memberships_of(&state.db, person_id).await?;
+        if !memberships.iter().any(|m| m.customer_account_id == account) {
+            return Err(OAuthError::invalid_grant(
+                "the person no longer works in that customer account",
+            ));
+        }
+    }
     let scope = Scope::parse(&grant.scope);
     let sub = subject(state, client, person_id);
     let claims =

@@ -262,7 +262,7 @@ async fn grant_with_code(db: &Db, code: &str) -> Grant {
         nonce: Some("n"),
         expires_at: 60,
     };
-    grants::insert_grant_with_code(db, &grant, true, new_code, 1)
+    grants::insert_grant_with_code(db, &grant, true, new_code, None, 1)
         .await
         .unwrap();
     grant

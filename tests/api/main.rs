@@ -6,6 +6,7 @@
 //! Backend: SQLite in a temporary directory, or a fresh PostgreSQL schema per
 //! spawned app when `TROHET_TEST_DATABASE_URL` is set.
 
+mod account;
 mod admin;
 mod browser;
 mod helpers;
@@ -14,6 +15,7 @@ mod rp_types;
 
 mod chromium;
 mod cli;
+mod cli_admin;
 mod cli_validation;
 mod code_flow;
 mod consent;
@@ -29,6 +31,7 @@ mod operations;
 mod pages;
 mod pairwise;
 mod prompts;
+mod protection;
 mod revocation;
 mod smtp;
 mod tokens;

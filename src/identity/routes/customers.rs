@@ -69,7 +69,7 @@ pub struct CustomerPatchBody {
 /// List the customer accounts the caller may see, by name.
 #[utoipa::path(get, path = "/api/v1/customers", tag = "customers",
     params(CustomerQuery, PageQuery),
-    responses((status = 200, body = Page<CustomerView>), (status = "4XX", body = ProblemBody)))]
+    responses((status = 200, description = "OK", body = Page<CustomerView>), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn list_customers(
     State(identity): State<Arc<Identity>>,
     by: Principal,
@@ -93,7 +93,7 @@ async fn list_customers(
 /// Create a customer account.
 #[utoipa::path(post, path = "/api/v1/customers", tag = "customers",
     request_body = NewCustomerBody,
-    responses((status = 201, body = CustomerView, headers(("ETag" = String))), (status = "4XX", body = ProblemBody)))]
+    responses((status = 201, description = "Created", body = CustomerView, headers(("ETag" = String))), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn create_customer(
     State(identity): State<Arc<Identity>>,
     by: Principal,
@@ -106,7 +106,7 @@ async fn create_customer(
 /// Read one customer account.
 #[utoipa::path(get, path = "/api/v1/customers/{customer_id}", tag = "customers",
     params(("customer_id" = String, Path)),
-    responses((status = 200, body = CustomerView, headers(("ETag" = String))), (status = "4XX", body = ProblemBody)))]
+    responses((status = 200, description = "OK", body = CustomerView, headers(("ETag" = String))), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn get_customer(
     State(identity): State<Arc<Identity>>,
     by: Principal,
@@ -120,7 +120,7 @@ async fn get_customer(
 #[utoipa::path(patch, path = "/api/v1/customers/{customer_id}", tag = "customers",
     params(("customer_id" = String, Path), ("If-Match" = String, Header, description = "The ETag read")),
     request_body = CustomerPatchBody,
-    responses((status = 200, body = CustomerView, headers(("ETag" = String))), (status = "4XX", body = ProblemBody)))]
+    responses((status = 200, description = "OK", body = CustomerView, headers(("ETag" = String))), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn update_customer(
     State(identity): State<Arc<Identity>>,
     by: Principal,

@@ -68,7 +68,7 @@ pub struct InvitationBody {
 /// Pending invitations of a customer account, newest first.
 #[utoipa::path(get, path = "/api/v1/customers/{customer_id}/invitations", tag = "invitations",
     params(("customer_id" = String, Path)),
-    responses((status = 200, body = Vec<InvitationView>), (status = "4XX", body = ProblemBody)))]
+    responses((status = 200, description = "OK", body = Vec<InvitationView>), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn list_invitations(
     State(identity): State<Arc<Identity>>,
     by: Principal,
@@ -87,7 +87,7 @@ async fn list_invitations(
 #[utoipa::path(post, path = "/api/v1/customers/{customer_id}/invitations", tag = "invitations",
     params(("customer_id" = String, Path)),
     request_body = InvitationBody,
-    responses((status = 201, body = InvitationView), (status = "4XX", body = ProblemBody)))]
+    responses((status = 201, description = "Created", body = InvitationView), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn create_invitation(
     State(identity): State<Arc<Identity>>,
     by: Principal,
@@ -108,7 +108,7 @@ async fn create_invitation(
 /// Withdraw a pending invitation; its link stops working.
 #[utoipa::path(delete, path = "/api/v1/customers/{customer_id}/invitations/{invitation_id}", tag = "invitations",
     params(("customer_id" = String, Path), ("invitation_id" = String, Path)),
-    responses((status = 204), (status = "4XX", body = ProblemBody)))]
+    responses((status = 204, description = "Done; no content"), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn withdraw_invitation(
     State(identity): State<Arc<Identity>>,
     by: Principal,

@@ -58,7 +58,7 @@ pub struct RolesBody {
 /// The members of a customer account, by email.
 #[utoipa::path(get, path = "/api/v1/customers/{customer_id}/members", tag = "members",
     params(("customer_id" = String, Path), PageQuery),
-    responses((status = 200, body = Page<MemberView>), (status = "4XX", body = ProblemBody)))]
+    responses((status = 200, description = "OK", body = Page<MemberView>), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn list_members(
     State(identity): State<Arc<Identity>>,
     by: Principal,
@@ -79,7 +79,7 @@ async fn list_members(
 #[utoipa::path(put, path = "/api/v1/customers/{customer_id}/members/{person_id}", tag = "members",
     params(("customer_id" = String, Path), ("person_id" = String, Path)),
     request_body = RolesBody,
-    responses((status = 200, body = MembershipRoles, headers(("ETag" = String))), (status = "4XX", body = ProblemBody)))]
+    responses((status = 200, description = "OK", body = MembershipRoles, headers(("ETag" = String))), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn put_member(
     State(identity): State<Arc<Identity>>,
     by: Principal,
@@ -100,7 +100,7 @@ async fn put_member(
 /// Remove a person from the account. The last customer admin cannot be removed.
 #[utoipa::path(delete, path = "/api/v1/customers/{customer_id}/members/{person_id}", tag = "members",
     params(("customer_id" = String, Path), ("person_id" = String, Path)),
-    responses((status = 204), (status = "4XX", body = ProblemBody)))]
+    responses((status = 204, description = "Done; no content"), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn remove_member(
     State(identity): State<Arc<Identity>>,
     by: Principal,

@@ -1,15 +1,12 @@
 //! Identity's HTTP side: the admin API for customer accounts, persons, memberships and
 //! invitations, and the pages a person uses (account, invitation, password reset).
 
-pub mod account;
 pub mod customers;
 pub mod invitations;
 pub mod links;
 pub mod members;
 pub mod persons;
 pub mod text;
-
-pub use account::router;
 
 use super::Identity;
 use std::sync::Arc;

@@ -137,7 +137,7 @@ pub struct PersonPatchBody {
 /// Search persons by email or name prefix, in email order.
 #[utoipa::path(get, path = "/api/v1/persons", tag = "persons",
     params(PersonQuery, PageQuery),
-    responses((status = 200, body = Page<PersonSummary>), (status = "4XX", body = ProblemBody)))]
+    responses((status = 200, description = "OK", body = Page<PersonSummary>), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn list_persons(
     State(identity): State<Arc<Identity>>,
     by: Principal,
@@ -161,7 +161,7 @@ async fn list_persons(
 /// Create a person without a password: they set one through an invitation or a reset.
 #[utoipa::path(post, path = "/api/v1/persons", tag = "persons",
     request_body = NewPersonBody,
-    responses((status = 201, body = PersonView, headers(("ETag" = String))), (status = "4XX", body = ProblemBody)))]
+    responses((status = 201, description = "Created", body = PersonView, headers(("ETag" = String))), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn create_person(
     State(identity): State<Arc<Identity>>,
     by: Principal,
@@ -196,7 +196,7 @@ async fn create_person(
 /// Read one person.
 #[utoipa::path(get, path = "/api/v1/persons/{person_id}", tag = "persons",
     params(("person_id" = String, Path)),
-    responses((status = 200, body = PersonView, headers(("ETag" = String))), (status = "4XX", body = ProblemBody)))]
+    responses((status = 200, description = "OK", body = PersonView, headers(("ETag" = String))), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn get_person(
     State(identity): State<Arc<Identity>>,
     by: Principal,
@@ -210,7 +210,7 @@ async fn get_person(
 #[utoipa::path(patch, path = "/api/v1/persons/{person_id}", tag = "persons",
     params(("person_id" = String, Path), ("If-Match" = String, Header)),
     request_body = PersonPatchBody,
-    responses((status = 200, body = PersonView, headers(("ETag" = String))), (status = "4XX", body = ProblemBody)))]
+    responses((status = 200, description = "OK", body = PersonView, headers(("ETag" = String))), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn update_person(
     State(identity): State<Arc<Identity>>,
     by: Principal,
@@ -234,7 +234,7 @@ async fn update_person(
 /// Disable a person: every session ends and every grant and refresh token is revoked now.
 #[utoipa::path(post, path = "/api/v1/persons/{person_id}/disable", tag = "persons",
     params(("person_id" = String, Path)),
-    responses((status = 200, body = PersonView), (status = "4XX", body = ProblemBody)))]
+    responses((status = 200, description = "OK", body = PersonView), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn disable_person(
     State(identity): State<Arc<Identity>>,
     by: Principal,
@@ -247,7 +247,7 @@ async fn disable_person(
 /// Enable a disabled person; nothing that disabling ended comes back.
 #[utoipa::path(post, path = "/api/v1/persons/{person_id}/enable", tag = "persons",
     params(("person_id" = String, Path)),
-    responses((status = 200, body = PersonView), (status = "4XX", body = ProblemBody)))]
+    responses((status = 200, description = "OK", body = PersonView), (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
 async fn enable_person(
     State(identity): State<Arc<Identity>>,
     by: Principal,

@@ -1,5 +1,4 @@
-//! The words of identity's own pages (invitation, password reset, account), in English
-//! and Swedish.
+//! The words of identity's own pages (invitation, password reset), in English and Swedish.
 
 use crate::web::i18n::Locale;
 
@@ -20,24 +19,6 @@ pub struct Words {
     pub link_sent: &'static str,
     pub reset_title: &'static str,
     pub save_password: &'static str,
-    pub profile: &'static str,
-    pub name: &'static str,
-    pub language: &'static str,
-    pub save: &'static str,
-    pub saved: &'static str,
-    pub change_password: &'static str,
-    pub current_password: &'static str,
-    pub password_changed: &'static str,
-    pub sessions: &'static str,
-    pub this_session: &'static str,
-    pub started: &'static str,
-    pub last_seen: &'static str,
-    pub end: &'static str,
-    pub apps: &'static str,
-    pub no_apps: &'static str,
-    pub signed_in_at: &'static str,
-    pub stay_connected: &'static str,
-    pub console: &'static str,
 }
 
 impl Words {
@@ -65,24 +46,6 @@ static EN: Words = Words {
     link_sent: "If the address belongs to an account, a link is on its way. It is valid for 30 minutes.",
     reset_title: "Choose a new password",
     save_password: "Save the password",
-    profile: "Profile",
-    name: "Name",
-    language: "Language",
-    save: "Save",
-    saved: "Saved.",
-    change_password: "Change password",
-    current_password: "Current password",
-    password_changed: "Your password was changed, and your other sessions and apps were signed out.",
-    sessions: "Active sessions",
-    this_session: "this browser",
-    started: "Started",
-    last_seen: "Last seen",
-    end: "End",
-    apps: "Apps you signed in to",
-    no_apps: "No app holds a sign-in of yours.",
-    signed_in_at: "Signed in",
-    stay_connected: "stays connected",
-    console: "Administration",
 };
 
 static SV: Words = Words {
@@ -101,22 +64,4 @@ static SV: Words = Words {
     link_sent: "Om adressen hör till ett konto är en länk på väg. Den gäller i 30 minuter.",
     reset_title: "Välj ett nytt lösenord",
     save_password: "Spara lösenordet",
-    profile: "Profil",
-    name: "Namn",
-    language: "Språk",
-    save: "Spara",
-    saved: "Sparat.",
-    change_password: "Byt lösenord",
-    current_password: "Nuvarande lösenord",
-    password_changed: "Ditt lösenord är bytt, och dina andra sessioner och appar har loggats ut.",
-    sessions: "Aktiva sessioner",
-    this_session: "den här webbläsaren",
-    started: "Startad",
-    last_seen: "Senast aktiv",
-    end: "Avsluta",
-    apps: "Appar du har loggat in i",
-    no_apps: "Ingen app har någon inloggning från dig.",
-    signed_in_at: "Inloggad",
-    stay_connected: "förblir ansluten",
-    console: "Administration",
 };

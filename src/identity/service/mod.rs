@@ -7,3 +7,4 @@ pub mod invitations;
 pub mod login;
 pub mod members;
 pub mod persons;
+pub mod profile;

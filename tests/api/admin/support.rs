@@ -9,6 +9,12 @@ use serde_json::Value;
 use trohet::admin::NewClient;
 use trohet::oidc::GrantType;
 
+/// The instance itself, whatever issuer it was configured with (several instances behind
+/// one issuer are each reached directly).
+pub fn direct(app: &TestApp) -> String {
+    format!("http://127.0.0.1:{}", app.port)
+}
+
 /// A client_credentials token of a service client holding these staff roles.
 pub async fn service_token(app: &TestApp, roles: &[&str]) -> String {
     let mut new = NewClient::new("Back-end", vec![]);
@@ -17,7 +23,7 @@ pub async fn service_token(app: &TestApp, roles: &[&str]) -> String {
     let registered = register(app, new).await;
     let response = app
         .http
-        .post(app.url("/token"))
+        .post(format!("{}/token", direct(app)))
         .basic_auth(&registered.client_id, registered.client_secret.as_deref())
         .form(&[("grant_type", "client_credentials")])
         .send()
@@ -80,7 +86,7 @@ impl Api {
     pub fn new(app: &TestApp, token: Option<String>) -> Self {
         Self {
             http: app.http.clone(),
-            base: app.issuer.clone(),
+            base: direct(app),
             token,
         }
     }

@@ -53,11 +53,7 @@ async fn signed_in(
     let person = crate::identity::store::find_person(&pages.identity.db, &session.person_id)
         .await
         .map_err(|e| unavailable(fallback, "read the person", &e))?;
-    // The person's own choice of language wins over the browser's.
-    let locale = match person.and_then(|p| p.locale) {
-        Some(tag) => Locale::of_tag(Some(&tag)),
-        None => fallback,
-    };
+    let locale = Locale::for_person(person.and_then(|p| p.locale).as_deref(), headers);
     Ok((session, locale))
 }
 

@@ -63,7 +63,6 @@ pub fn router(console: Arc<Console>) -> Router {
 /// The signed-in person behind a console request.
 pub struct Visitor {
     pub principal: Principal,
-    pub sid: String,
     pub locale: Locale,
 }
 
@@ -93,14 +92,9 @@ impl Console {
             .await
             .map_err(|e| unavailable(fallback, "read the visitor", &e))?;
         let stored = person.and_then(|p| p.locale);
-        let locale = match headers.get(axum::http::header::ACCEPT_LANGUAGE) {
-            Some(_) => Locale::choose(None, headers),
-            None => Locale::of_tag(stored.as_deref()),
-        };
         Ok(Visitor {
             principal,
-            sid: session.sid,
-            locale,
+            locale: Locale::for_person(stored.as_deref(), headers),
         })
     }
 

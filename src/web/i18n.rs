@@ -36,6 +36,14 @@ impl Locale {
         tag.and_then(Locale::from_tag).unwrap_or(Locale::En)
     }
 
+    /// The language of a signed-in person's pages: their own choice if they made one,
+    /// otherwise what the browser prefers.
+    pub fn for_person(stored: Option<&str>, headers: &HeaderMap) -> Locale {
+        stored
+            .and_then(Locale::from_tag)
+            .unwrap_or_else(|| Locale::choose(None, headers))
+    }
+
     pub fn choose(ui_locales: Option<&str>, headers: &HeaderMap) -> Locale {
         if let Some(locale) = ui_locales.and_then(|l| l.split(' ').find_map(Locale::from_tag)) {
             return locale;

@@ -4,7 +4,7 @@
 use crate::browser::{Browser, Page, sign_in};
 use crate::helpers::{PASSWORD, jwt_part, seed_simple_person, spawn_app};
 use crate::rp::standard_rp;
-use openidconnect::{OAuth2TokenResponse, TokenResponse};
+use openidconnect::OAuth2TokenResponse;
 
 fn form(page: &Page, fields: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut all = vec![(

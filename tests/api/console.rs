@@ -38,7 +38,7 @@ async fn add_person(
         .add_person(NewPerson {
             email: email.clone(),
             display_name: display_name.clone(),
-            locale: Some("en".into()),
+            locale: None,
             staff,
             staff_roles,
             memberships,

@@ -7,7 +7,7 @@ mod versioning;
 
 pub use paging::{Cursor, Page, PageQuery};
 pub use problem::{Kind, Problem, ProblemBody};
-pub use versioning::{IfMatch, Versioned, etag};
+pub use versioning::{IfMatch, Versioned};
 
 use axum::extract::{FromRequest, FromRequestParts};
 

@@ -163,7 +163,7 @@ async fn start_chromedriver() -> Chromedriver {
 /// Runs `test` against a fresh headless Chromium session. The session is
 /// closed (so Chromium exits) even when the test panics; the panic is then
 /// passed on. Skips (or fails in CI) when chromedriver is missing.
-async fn in_chromium<F, Fut>(name: &str, test: F)
+pub async fn in_chromium<F, Fut>(name: &str, test: F)
 where
     F: FnOnce(Client) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
@@ -230,7 +230,7 @@ fn capabilities(profile: &Path) -> fantoccini::wd::Capabilities {
 // ---------------------------------------------------------------------------
 
 /// Waits (bounded) until the browser's URL satisfies `wanted`; returns it.
-async fn wait_for_url(client: &Client, what: &str, wanted: impl Fn(&Url) -> bool) -> Url {
+pub async fn wait_for_url(client: &Client, what: &str, wanted: impl Fn(&Url) -> bool) -> Url {
     let deadline = Instant::now() + PAGE_WAIT;
     loop {
         let url = client.current_url().await.expect("read the current URL");
@@ -246,7 +246,7 @@ async fn wait_for_url(client: &Client, what: &str, wanted: impl Fn(&Url) -> bool
 }
 
 /// Waits (bounded) for an element to appear on the current page.
-async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
+pub async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
     match client
         .wait()
         .at_most(PAGE_WAIT)
@@ -268,7 +268,7 @@ async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
 }
 
 /// The visible text of the whole page.
-async fn page_text(client: &Client) -> String {
+pub async fn page_text(client: &Client) -> String {
     client
         .find(Locator::Css("body"))
         .await
@@ -279,7 +279,7 @@ async fn page_text(client: &Client) -> String {
 }
 
 /// Fills in and submits the login form on the current page.
-async fn sign_in(client: &Client, person: &Person) {
+pub async fn sign_in(client: &Client, person: &Person) {
     let email = wait_for(client, r#"form[action="/login"] input[name=email]"#).await;
     email
         .send_keys(&person.email)

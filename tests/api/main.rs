@@ -14,6 +14,7 @@ mod rp;
 mod rp_types;
 
 mod chromium;
+mod chromium_console;
 mod cli;
 mod cli_admin;
 mod cli_validation;

@@ -9,6 +9,7 @@ use super::client::Client;
 use super::client_store;
 use super::store::{self, Grant};
 use super::tokens::{AccessClaims, PersonClaims};
+use crate::audit::{Actor, Event};
 use crate::authz::Principal;
 use crate::cache::TtlCache;
 use crate::clock::UnixTime;
@@ -124,20 +125,24 @@ pub async fn grant(state: &Oidc, grant_id: &str) -> Result<Option<Grant>, sqlx::
     Ok(found)
 }
 
-pub async fn revoke_grant(state: &Oidc, grant_id: &str, now: UnixTime) -> Result<(), sqlx::Error> {
-    store::revoke_grant(&state.db, grant_id, now).await?;
-    state.cache.grants.remove(&grant_id.to_string());
-    Ok(())
-}
-
-/// Ends a browser session's grants; their ids are not at hand, so every cached grant goes.
-pub async fn revoke_session_grants(
+/// Revokes a grant with everything issued from it, and records why: the client asked
+/// (RFC 7009), or a replayed code or reused refresh token gave away a theft.
+pub async fn revoke_grant(
     state: &Oidc,
-    sid: &str,
+    grant_id: &str,
     now: UnixTime,
+    by: Actor,
+    reason: &'static str,
 ) -> Result<(), sqlx::Error> {
-    store::revoke_session_grants(&state.db, sid, now).await?;
-    state.cache.grants.clear();
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    if store::revoke_grant(&mut tx, grant_id, now).await? {
+        let event = Event::new(by, "grant.revoked")
+            .target("grant", grant_id)
+            .detail("reason", reason);
+        crate::audit::record(&mut tx, event, now).await?;
+    }
+    tx.commit().await?;
+    state.cache.grants.remove(&grant_id.to_string());
     Ok(())
 }
 

@@ -9,6 +9,7 @@ use super::error::{ErrorCode, OAuthError};
 use super::jws;
 use super::store;
 use super::tokens::AccessClaims;
+use crate::audit::Actor;
 use crate::crypto;
 use crate::web::params::Params;
 use axum::Json;
@@ -153,6 +154,9 @@ pub async fn introspect(
     }
 }
 
+/// The audit reason of a revocation the client asked for.
+const REQUESTED: &str = "revocation_request";
+
 /// RFC 7009: answers 200 whether or not the token was known, so revocation leaks nothing;
 /// a token of another client is left alone.
 pub async fn revoke(State(state): State<Arc<Oidc>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -165,12 +169,16 @@ pub async fn revoke(State(state): State<Arc<Oidc>>, headers: HeaderMap, body: By
         match resolve(&state, token).await? {
             Some(ActiveToken::Access(claims)) if claims.client_id == client.client_id => {
                 match claims.gid {
-                    Some(grant_id) => cache::revoke_grant(&state, &grant_id, now).await?,
+                    Some(grant_id) => {
+                        let by = Actor::Client(client.client_id.clone());
+                        cache::revoke_grant(&state, &grant_id, now, by, REQUESTED).await?
+                    }
                     None => store::revoke_access_token(&state.db, &claims.jti, claims.exp).await?,
                 }
             }
             Some(ActiveToken::Refresh { grant, .. }) if grant.client_id == client.client_id => {
-                cache::revoke_grant(&state, &grant.grant_id, now).await?
+                let by = Actor::Client(client.client_id.clone());
+                cache::revoke_grant(&state, &grant.grant_id, now, by, REQUESTED).await?
             }
             _ => {}
         }

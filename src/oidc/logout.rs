@@ -5,11 +5,13 @@
 use super::authorize::redirect_with;
 
 use super::Oidc;
-use super::cache;
 use super::error::OAuthError;
 use super::jws;
+use super::store;
 use super::tokens::IdTokenHint;
-use crate::identity::session;
+use crate::audit::{self, Actor, Event};
+use crate::db;
+use crate::identity::session::{self, Session};
 use crate::web::i18n::Locale;
 use crate::web::page::{error_page, hidden, layout, unavailable};
 use crate::web::params::Params;
@@ -20,9 +22,20 @@ use axum::response::{IntoResponse, Response};
 use maud::html;
 use std::sync::Arc;
 
-async fn end_browser_session(state: &Oidc, sid: &str) -> Result<(), OAuthError> {
-    cache::revoke_session_grants(state, sid, state.clock.now()).await?;
-    Ok(session::delete(&state.db, sid).await?)
+/// Ends a browser session and the grants that lived with it, audited, in one transaction.
+async fn end_browser_session(state: &Oidc, session: &Session) -> Result<(), OAuthError> {
+    let now = state.clock.now();
+    let mut tx = db::begin_write(&state.db).await?;
+    let grants = store::revoke_session_grants_in(&mut tx, &session.sid, now).await?;
+    session::delete_of(&mut tx, &session.person_id, &session.sid).await?;
+    let event = Event::new(Actor::Person(session.person_id.clone()), "session.ended")
+        .target("person", &session.person_id)
+        .detail("reason", "sign_out")
+        .detail("grants_revoked", grants);
+    audit::record(&mut tx, event, now).await?;
+    tx.commit().await?;
+    state.cache.forget_grants();
+    Ok(())
 }
 
 fn signed_out(state: &Oidc, locale: Locale) -> Response {
@@ -50,7 +63,7 @@ pub async fn logout(State(state): State<Arc<Oidc>>, headers: HeaderMap, body: By
 
 async fn sign_out(state: &Oidc, headers: &HeaderMap) -> Result<(), OAuthError> {
     if let Some(session) = state.identity.current_session(headers).await? {
-        end_browser_session(state, &session.sid).await?;
+        end_browser_session(state, &session).await?;
     }
     Ok(())
 }
@@ -139,7 +152,7 @@ async fn end_session(
         if !hint_matches && !confirmed {
             return confirm_page(state, headers, locale, &params);
         }
-        if let Err(error) = end_browser_session(state, &session.sid).await {
+        if let Err(error) = end_browser_session(state, &session).await {
             return unavailable(locale, "end a browser session", &error);
         }
     }

@@ -181,15 +181,20 @@ pub async fn find_grant(db: &Db, grant_id: &str) -> Result<Option<Grant>, sqlx::
     .await
 }
 
-pub async fn revoke_grant(db: &Db, grant_id: &str, now: UnixTime) -> Result<(), sqlx::Error> {
-    sqlx::query(
+/// Revokes a grant in the caller's transaction; false if it was revoked already.
+pub async fn revoke_grant(
+    tx: &mut crate::db::Tx,
+    grant_id: &str,
+    now: UnixTime,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
         "update oauth_grant set revoked_at = $1 where grant_id = $2 and revoked_at is null",
     )
     .bind(now)
     .bind(grant_id)
-    .execute(db)
+    .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// An app a person signed in to: the client and what the person's live grants to it hold.
@@ -291,7 +296,8 @@ pub async fn revoke_person_grants(
     Ok(done.rows_affected())
 }
 
-/// The same in the caller's transaction, counting what it revoked.
+/// Ends the grants that lived only as long as a browser session (not offline ones), in
+/// the caller's transaction, counting what it revoked.
 pub async fn revoke_session_grants_in(
     tx: &mut crate::db::Tx,
     sid: &str,
@@ -305,18 +311,6 @@ pub async fn revoke_session_grants_in(
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected())
-}
-
-/// Ends the grants that lived only as long as the browser session (not offline ones).
-pub async fn revoke_session_grants(db: &Db, sid: &str, now: UnixTime) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "update oauth_grant set revoked_at = $1 where sid = $2 and offline = 0 and revoked_at is null",
-    )
-    .bind(now)
-    .bind(sid)
-    .execute(db)
-    .await?;
-    Ok(())
 }
 
 #[derive(Debug, sqlx::FromRow)]

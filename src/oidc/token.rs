@@ -9,6 +9,7 @@ use super::error::{ErrorCode, OAuthError};
 use super::scope::Scope;
 use super::store::{self, CodeRedemption, RefreshUse};
 use super::tokens::{self, AccessClaims, AuthorizationClaims, TokenResponse};
+use crate::audit::Actor;
 use crate::crypto;
 use crate::web::params::Params;
 use axum::Json;
@@ -86,7 +87,7 @@ async fn authorization_code(
         CodeRedemption::Redeemed(code) => code,
         CodeRedemption::Replayed { grant_id } => {
             // RFC 6749 §4.1.2: a code used twice revokes everything issued from it.
-            cache::revoke_grant(state, &grant_id, now).await?;
+            cache::revoke_grant(state, &grant_id, now, Actor::System, "code_replay").await?;
             tracing::warn!(client_id = %client.client_id, "authorization code replayed; grant revoked");
             return Err(OAuthError::invalid_grant(
                 "the authorization code was already used",
@@ -160,7 +161,8 @@ async fn refresh_token(
     {
         RefreshUse::Rotated { grant_id } => grant_id,
         RefreshUse::Reused { grant_id } => {
-            cache::revoke_grant(state, &grant_id, now).await?;
+            let reason = "refresh_token_reuse";
+            cache::revoke_grant(state, &grant_id, now, Actor::System, reason).await?;
             tracing::warn!(client_id = %client.client_id, "refresh token reused; token family revoked");
             return Err(OAuthError::invalid_grant(
                 "the refresh token was already used",

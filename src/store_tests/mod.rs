@@ -287,7 +287,10 @@ async fn a_code_is_redeemed_once_and_a_replay_is_recognised(db: &Db) {
             .unwrap(),
         CodeRedemption::Replayed { .. }
     ));
-    grants::revoke_grant(db, &grant.grant_id, 3).await.unwrap();
+    let mut tx = db::begin_write(db).await.unwrap();
+    assert!(grants::revoke_grant(&mut tx, &grant.grant_id, 3).await.unwrap());
+    assert!(!grants::revoke_grant(&mut tx, &grant.grant_id, 3).await.unwrap(), "once");
+    tx.commit().await.unwrap();
     assert!(
         grants::find_grant(db, &grant.grant_id)
             .await

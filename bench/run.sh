@@ -14,8 +14,9 @@
 #   LOAD_CPU=1       CPU wrk is pinned to (taskset -c)
 #
 # Measures requests/s and p50/p99 latency for discovery, JWKS, token (client_credentials),
-# token (refresh_token), userinfo and introspection, plus the server's resident memory
-# (VmRSS idle, VmHWM peak after the load). Prints a table with targets and PASS/MISS and
+# token (refresh_token), userinfo, introspection, permission checks and person search over
+# 100,000 persons, full login flows/s, `trohet audit verify` over 1,000,000 events, and
+# the server's resident memory (VmRSS idle, VmHWM peak after the load). Prints a table with targets and PASS/MISS and
 # writes it as markdown to bench/results/latest.md. See bench/README.md.
 #
 # Exit status: 0 whether targets are met or missed; 1 if something failed to run; 3 if a
@@ -31,6 +32,9 @@ DURATION=${DURATION:-8s}
 WARMUP=${WARMUP:-2s}
 CONNECTIONS=${CONNECTIONS:-32}
 REFRESH_CONNS=${REFRESH_CONNS:-16}
+LOGIN_WORKERS=${LOGIN_WORKERS:-8}
+LOGIN_SECONDS=${LOGIN_SECONDS:-10}
+AUDIT_EVENTS=${AUDIT_EVENTS:-1000000}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 BUILD=1
@@ -91,8 +95,13 @@ say "preparing a SQLite database in $DATA"
 mkdir -p "$DATA"
 cli migrate >/dev/null
 CUSTOMER=$(cli customer add --name "Bench AB" | jq -er .id)
-echo "$PASSWORD" | cli person add --email "$EMAIL" --name Bench --customer "$CUSTOMER" \
-  --role member --password-stdin >/dev/null
+PERSON=$(echo "$PASSWORD" | cli person add --email "$EMAIL" --name Bench --customer "$CUSTOMER" \
+  --role member --password-stdin | jq -er .id)
+OPS_JSON=$(cli client add --name ops --grant-type client_credentials --role admin)
+OPS_BASIC=$(printf '%s:%s' "$(jq -er .client_id <<<"$OPS_JSON")" "$(jq -er .client_secret <<<"$OPS_JSON")" | base64 -w0)
+PERSONS=${PERSONS:-100000}
+say "adding $PERSONS persons for the search benchmark"
+python3 "$BENCH/seed_persons.py" "$DATA/trohet.db" "$PERSONS"
 CLIENT_JSON=$(cli client add --name bench --redirect-uri "$REDIRECT_URI" \
   --grant-type authorization_code --grant-type refresh_token --grant-type client_credentials)
 CLIENT_ID=$(jq -er .client_id <<<"$CLIENT_JSON")
@@ -270,9 +279,44 @@ export BENCH_BODY="token=$ACCESS_TOKEN"
 bench introspection 15000 "token = access token (JWT)" \
   -t1 -c"$CONNECTIONS" -s "$BENCH/post_form.lua" "$BASE/introspect"
 
+# --- administration ------------------------------------------------------------------
+export BENCH_JSON="{\"sub\": \"$PERSON\", \"customer_id\": \"$CUSTOMER\", \"permission\": \"news.read\"}"
+check permission_check '.allowed == true' -H "Authorization: Basic $BASIC" \
+  -H 'Content-Type: application/json' -d "$BENCH_JSON" "$BASE/api/v1/permissions/check"
+bench permission_check 20000 "allowed, by role" -t1 -c"$CONNECTIONS" -s "$BENCH/post_json.lua" \
+  "$BASE/api/v1/permissions/check"
+
+BENCH_TOKEN=$(curl -sf -H "Authorization: Basic $OPS_BASIC" -d grant_type=client_credentials \
+  "$BASE/token" | jq -er .access_token)
+export BENCH_TOKEN
+check person_search '.items | length == 50' -H "Authorization: Bearer $BENCH_TOKEN" \
+  "$BASE/api/v1/persons?limit=50&q=an"
+bench person_search "" "$PERSONS persons, random 2-4 letter prefixes, 50 per page" \
+  -t1 -c"$CONNECTIONS" -s "$BENCH/search.lua" "$BASE"
+
+say "login flows: $LOGIN_WORKERS browsers for $LOGIN_SECONDS s"
+LOGIN_JSON=$(taskset -c "$LOAD_CPU" python3 "$BENCH/login_flows.py" "$BASE" "$CLIENT_ID" \
+  "$CLIENT_SECRET" "$REDIRECT_URI" "$EMAIL" "$PASSWORD" "$LOGIN_WORKERS" "$LOGIN_SECONDS")
+jq -e '.errors == 0 and .flows > 0' <<<"$LOGIN_JSON" >/dev/null || die "login flows failed: $LOGIN_JSON"
+
 LOADED_RSS_KB=$(mem_kb "$SERVER_PID" VmRSS)
 PEAK_HWM_KB=$(mem_kb "$SERVER_PID" VmHWM)
 kill -0 "$SERVER_PID" 2>/dev/null || die "the server died during the benchmark"
+
+# --- audit verify over a long log, on its own database --------------------------------
+AUDIT_DATA="$WORK/audit"
+mkdir -p "$AUDIT_DATA"
+"$BIN" --data-dir "$AUDIT_DATA" --policies-dir "$ROOT/policies" migrate >/dev/null
+say "writing $AUDIT_EVENTS audit events"
+python3 "$BENCH/audit_events.py" "$AUDIT_DATA/trohet.db" "$AUDIT_EVENTS"
+VERIFY_TIMES=()
+for _ in 1 2 3; do
+  t0=$EPOCHREALTIME
+  taskset -c "$SERVER_CPU" "$BIN" --data-dir "$AUDIT_DATA" --policies-dir "$ROOT/policies" \
+    audit verify >/dev/null || die "audit verify failed"
+  VERIFY_TIMES+=("$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')")
+done
+VERIFY_SECS=$(printf '%s\n' "${VERIFY_TIMES[@]}" | sort -n | sed -n 2p)
 
 # --- report ------------------------------------------------------------------------------
 CPU_MODEL=$(lscpu | awk -F: '/^Model name/ && !seen { sub(/^[ \t]+/, "", $2); print $2; seen = 1 }')
@@ -315,6 +359,31 @@ TABLE_TEXT=$(
     "$(verdict_mem "$(mb "$PEAK_HWM_KB")" 150)" "peak over the whole run; VmRSS after load $(mb "$LOADED_RSS_KB") MB"
 )
 
+# The administration figures beside their targets, and login and refresh beside the
+# previous run's (2026-11-22, before administration existed: no login-flow figure then).
+row_of() { for row in "${RESULTS[@]}"; do [[ $row == "$1|"* ]] && { echo "$row"; return; }; done; }
+IFS='|' read -r _ PERM_RPS _ _ PERM_ERR _ <<<"$(row_of permission_check)"
+IFS='|' read -r _ SEARCH_RPS SEARCH_P50 SEARCH_P99 SEARCH_ERR _ <<<"$(row_of person_search)"
+IFS='|' read -r _ REFRESH_RPS REFRESH_P50 _ _ _ <<<"$(row_of token_refresh_token)"
+LOGIN_FPS=$(jq -r .flows_per_sec <<<"$LOGIN_JSON")
+LOGIN_P50=$(jq -r .p50_ms <<<"$LOGIN_JSON")
+below() { awk -v v="$1" -v t="$2" 'BEGIN { print (v < t ? "PASS" : "MISS") }'; }
+ADMIN_ROWS=(
+  "permission checks/s|$(fmt_int "$PERM_RPS")|>= 20,000|$(verdict_rps "$PERM_RPS" 20000 "$PERM_ERR")|-"
+  "person search p50 ($PERSONS persons)|$SEARCH_P50 ms|< 10 ms|$( ((SEARCH_ERR > 0)) && echo INVALID || below "$SEARCH_P50" 10)|-"
+  "person search req/s, p99|$(fmt_int "$SEARCH_RPS"), $SEARCH_P99 ms|-|-|-"
+  "audit verify, $(fmt_int "$AUDIT_EVENTS") events|$VERIFY_SECS s|< 5 s|$(below "$VERIFY_SECS" 5)|-"
+  "full login flows/s ($LOGIN_WORKERS browsers), p50|$LOGIN_FPS, $LOGIN_P50 ms|-|-|-"
+  "refresh rotations/s, p50|$(fmt_int "$REFRESH_RPS"), $REFRESH_P50 ms|-|-|916, 13.17 ms"
+)
+ADMIN_TEXT=$(
+  printf '%-40s %18s %11s %8s  %s\n' "administration" "measured" "target" "result" "previous run"
+  for row in "${ADMIN_ROWS[@]}"; do
+    IFS='|' read -r what value target verdict previous <<<"$row"
+    printf '%-40s %18s %11s %8s  %s\n' "$what" "$value" "$target" "$verdict" "$previous"
+  done
+)
+
 BUSY_ROWS=""
 LOADGEN_ROWS=""
 for row in "${RESULTS[@]}"; do
@@ -336,6 +405,8 @@ echo "machine: $MACHINE"
 echo "setup:   $SETUP_LINE"
 echo
 echo "$TABLE_TEXT"
+echo
+echo "$ADMIN_TEXT"
 if [[ -n $WARNING ]]; then echo; echo "$WARNING"; fi
 
 mkdir -p "$BENCH/results"
@@ -359,6 +430,13 @@ mkdir -p "$BENCH/results"
   echo "| idle (VmRSS) | $(mb "$IDLE_RSS_KB") | ≤ 25 | $(verdict_mem "$(mb "$IDLE_RSS_KB")" 25) | fresh start, before any request |"
   echo "| after setup (VmRSS) | $(mb "$SETUP_RSS_KB") | - | - | after $((2 * REFRESH_CONNS + 1)) code flows (1 Argon2 login) |"
   echo "| under load (VmHWM) | $(mb "$PEAK_HWM_KB") | ≤ 150 | $(verdict_mem "$(mb "$PEAK_HWM_KB")" 150) | peak over the whole run; VmRSS after load $(mb "$LOADED_RSS_KB") |"
+  echo
+  echo "| administration | measured | target | result | previous run |"
+  echo "|---|---:|---:|---|---:|"
+  for row in "${ADMIN_ROWS[@]}"; do
+    IFS='|' read -r what value target verdict previous <<<"$row"
+    echo "| $what | $value | ${target/>=/≥} | $verdict | $previous |"
+  done
   echo
   echo "MB = 10^6 bytes. errors = non-2xx responses + socket errors; a run with errors is INVALID."
   echo "server CPU = the server's user + system CPU time during the measured run, as a share of one core;"

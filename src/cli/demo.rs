@@ -1,4 +1,4 @@
-//! `trohet serve --demo`: a customer account with two people and a portal-app client, so a
+//! `trohet serve --demo`: a customer account with two people, a staff admin and a portal-app client, so a
 //! new user can try a login in a minute. Safe to repeat: people are created once, and the
 //! demo client gets a fresh secret (secrets are never stored in clear, so never re-shown).
 
@@ -7,6 +7,8 @@ use crate::admin::{NewClient, NewMembership, NewPerson};
 
 pub const DEMO_CLIENT_ID: &str = "demo-portal";
 const DEMO_PASSWORD: &str = "demo-portal-2026";
+/// A staff admin, so that the console can be tried at once.
+const STAFF_ADMIN: &str = "admin@demo.example";
 const PEOPLE: [(&str, &str, &[&str]); 2] = [
     (
         "anna@demo.example",
@@ -38,6 +40,19 @@ pub async fn seed_and_explain(app: &App) -> anyhow::Result<()> {
                 .await?;
         }
     }
+    if !admin.person_exists(STAFF_ADMIN).await? {
+        admin
+            .add_person(NewPerson {
+                email: STAFF_ADMIN.into(),
+                display_name: "Ada Admin".into(),
+                locale: Some("en".into()),
+                staff: true,
+                staff_roles: vec!["admin".into()],
+                memberships: Vec::new(),
+                password: DEMO_PASSWORD.into(),
+            })
+            .await?;
+    }
     let redirect_uri = format!("{issuer}/demo/callback");
     let mut client = NewClient::new("Demo portal", vec![redirect_uri.clone()]);
     client.post_logout_redirect_uris = vec![format!("{issuer}/login")];
@@ -51,7 +66,7 @@ pub async fn seed_and_explain(app: &App) -> anyhow::Result<()> {
         url::form_urlencoded::byte_serialize(redirect_uri.as_bytes()).collect::<String>()
     );
     println!(
-        "\ntrohet demo is ready.\n\n  people:        {} / {} (password: {DEMO_PASSWORD})\n  client_id:     {DEMO_CLIENT_ID}\n  client_secret: {secret}\n  discovery:     {issuer}/.well-known/openid-configuration\n  account page:  {issuer}/account\n\n  Open this in a browser to log in as a portal app would:\n  {authorize}\n",
+        "\ntrohet demo is ready.\n\n  people:        {} / {} / {STAFF_ADMIN} (password: {DEMO_PASSWORD})\n  console:       {issuer}/console\n  client_id:     {DEMO_CLIENT_ID}\n  client_secret: {secret}\n  discovery:     {issuer}/.well-known/openid-configuration\n  account page:  {issuer}/account\n\n  Open this in a browser to log in as a portal app would:\n  {authorize}\n",
         PEOPLE[0].0, PEOPLE[1].0
     );
     Ok(())

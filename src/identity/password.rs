@@ -48,6 +48,8 @@ impl PasswordHasher {
             .run_bounded(move || {
                 let phc = stored.as_deref().unwrap_or(DUMMY_HASH);
                 PasswordHash::new(phc)
+                    .ok()
+                    .filter(within_bounds)
                     .map(|parsed| {
                         argon2()
                             .verify_password(password.as_bytes(), &parsed)
@@ -74,6 +76,24 @@ impl PasswordHasher {
     }
 }
 
+/// The costs a stored hash may ask for before it is verified: a row someone tampered with
+/// must not make one login take a gigabyte or a minute. (The `argon2` crate would honour
+/// whatever the string says.)
+const MAX_MEMORY_KIB: u32 = 256 * 1024;
+const MAX_ITERATIONS: u32 = 16;
+const MAX_PARALLELISM: u32 = 8;
+
+fn within_bounds(hash: &PasswordHash<'_>) -> bool {
+    let param = |name: &str| hash.params.get_decimal(name);
+    let fits = matches!(param("m"), Some(m) if m <= MAX_MEMORY_KIB)
+        && matches!(param("t"), Some(t) if t <= MAX_ITERATIONS)
+        && matches!(param("p"), Some(p) if p <= MAX_PARALLELISM);
+    if !fits {
+        tracing::warn!("a stored password hash asks for more than the allowed Argon2 cost");
+    }
+    fits
+}
+
 fn argon2() -> Argon2<'static> {
     // These constants are valid Argon2 parameters; Params::new only rejects out-of-range values.
     let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).unwrap_or_default();
@@ -98,6 +118,15 @@ mod tests {
                 .await
         );
         assert!(!hasher.verify(Some(hash), "wrong horse battery").await);
+    }
+
+    #[test]
+    fn a_stored_hash_asking_for_absurd_costs_is_out_of_bounds() {
+        let greedy = DUMMY_HASH.replace("m=19456", "m=4194304");
+        assert!(!within_bounds(&PasswordHash::new(&greedy).unwrap()));
+        let slow = DUMMY_HASH.replace("t=2", "t=1000");
+        assert!(!within_bounds(&PasswordHash::new(&slow).unwrap()));
+        assert!(within_bounds(&PasswordHash::new(DUMMY_HASH).unwrap()));
     }
 
     #[tokio::test]

@@ -385,7 +385,7 @@ pub async fn insert_refresh_token(
 }
 
 pub enum RefreshUse {
-    Rotated {
+    Live {
         grant_id: String,
     },
     /// A token already rotated was presented again: a sign of theft (RFC 9700 §4.14.2).
@@ -395,32 +395,59 @@ pub enum RefreshUse {
     Unknown,
 }
 
-/// Marks a live refresh token rotated; tells apart a reuse from an unknown token.
-pub async fn rotate_refresh_token(
+/// What a presented refresh token is, without using it.
+pub async fn peek_refresh_token(
     db: &Db,
     token_digest: &str,
     now: UnixTime,
 ) -> Result<RefreshUse, sqlx::Error> {
-    let rotated: Option<(String,)> = sqlx::query_as(
-        "update refresh_token set rotated_at = $1 \
-         where token_digest = $2 and rotated_at is null and expires_at > $1 returning grant_id",
+    let known: Option<(String, Option<i64>, i64)> = sqlx::query_as(
+        "select grant_id, rotated_at, expires_at from refresh_token where token_digest = $1",
     )
-    .bind(now)
     .bind(token_digest)
     .fetch_optional(db)
     .await?;
-    if let Some((grant_id,)) = rotated {
-        return Ok(RefreshUse::Rotated { grant_id });
-    }
-    let known: Option<(String, Option<i64>)> =
-        sqlx::query_as("select grant_id, rotated_at from refresh_token where token_digest = $1")
-            .bind(token_digest)
-            .fetch_optional(db)
-            .await?;
     Ok(match known {
-        Some((grant_id, Some(_))) => RefreshUse::Reused { grant_id },
+        Some((grant_id, Some(_), _)) => RefreshUse::Reused { grant_id },
+        Some((grant_id, None, expires_at)) if expires_at > now => RefreshUse::Live { grant_id },
         _ => RefreshUse::Unknown,
     })
+}
+
+/// Uses a live refresh token and stores its successor, in one transaction (one durable
+/// commit per refresh). False if a concurrent request used the token first.
+pub async fn rotate_refresh_token(
+    db: &Db,
+    old_digest: &str,
+    new_digest: &str,
+    grant_id: &str,
+    now: UnixTime,
+    expires_at: UnixTime,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = crate::db::begin_write(db).await?;
+    let used = sqlx::query(
+        "update refresh_token set rotated_at = $1 \
+         where token_digest = $2 and rotated_at is null and expires_at > $1",
+    )
+    .bind(now)
+    .bind(old_digest)
+    .execute(&mut *tx)
+    .await?;
+    if used.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "insert into refresh_token (token_digest, grant_id, created_at, expires_at, rotated_at) \
+         values ($1, $2, $3, $4, null)",
+    )
+    .bind(new_digest)
+    .bind(grant_id)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// The grant of a refresh token that can still be used, for introspection and revocation.

@@ -8,7 +8,7 @@ use super::client_auth;
 use super::error::{ErrorCode, OAuthError};
 use super::scope::Scope;
 use super::store::{self, CodeRedemption, RefreshUse};
-use super::tokens::{self, AccessClaims, AuthorizationClaims, TokenResponse};
+use super::tokens::{self, AccessClaims, AuthorizationClaims, Refresh, TokenResponse};
 use crate::audit::Actor;
 use crate::crypto;
 use crate::web::params::Params;
@@ -113,7 +113,12 @@ async fn authorization_code(
         .filter(|g| g.revoked_at.is_none())
         .ok_or_else(|| OAuthError::invalid_grant("the grant was revoked"))?;
     let with_refresh = refresh_allowed(client, &Scope::parse(&grant.scope));
-    tokens::issue_for_grant(state, client, &grant, code.nonce.as_deref(), with_refresh).await
+    let refresh = if with_refresh {
+        Refresh::Fresh
+    } else {
+        Refresh::None
+    };
+    tokens::issue_for_grant(state, client, &grant, code.nonce.as_deref(), refresh).await
 }
 
 /// RFC 7636 §4.6 with S256 only; a verifier without a challenge is refused too, so an
@@ -156,10 +161,9 @@ async fn refresh_token(
         .get("refresh_token")
         .ok_or_else(|| OAuthError::invalid_request("refresh_token is missing"))?;
     let now = state.clock.now();
-    let grant_id = match store::rotate_refresh_token(&state.db, &crypto::digest_hex(token), now)
-        .await?
-    {
-        RefreshUse::Rotated { grant_id } => grant_id,
+    let digest = crypto::digest_hex(token);
+    let grant_id = match store::peek_refresh_token(&state.db, &digest, now).await? {
+        RefreshUse::Live { grant_id } => grant_id,
         RefreshUse::Reused { grant_id } => {
             let reason = "refresh_token_reuse";
             cache::revoke_grant(state, &grant_id, now, Actor::System, reason).await?;
@@ -193,7 +197,7 @@ async fn refresh_token(
         }
         grant.scope = narrowed.to_string();
     }
-    tokens::issue_for_grant(state, client, &grant, None, true).await
+    tokens::issue_for_grant(state, client, &grant, None, Refresh::Rotate(&digest)).await
 }
 
 /// Machine-to-machine tokens: no person, no database write, so portal back-ends can ask

@@ -7,6 +7,7 @@ use super::error::OAuthError;
 use super::jws::{self, SigningAlg};
 use super::scope::Scope;
 use super::store::{self, Grant};
+use crate::audit::Actor;
 use crate::crypto;
 use crate::identity::{Person, store as identity_store};
 use serde::{Deserialize, Serialize};
@@ -180,13 +181,21 @@ pub fn sign_access_token(state: &Oidc, claims: &AccessClaims) -> Result<String, 
     Ok(jws::sign(key, jws::TYP_ACCESS_TOKEN, claims))
 }
 
+/// Whether a token response carries a refresh token, and whether it replaces one.
+pub enum Refresh<'a> {
+    None,
+    Fresh,
+    /// Rotates the refresh token with this digest, in the same commit as its successor.
+    Rotate(&'a str),
+}
+
 /// Access, ID and (with offline_access) refresh token for a person's grant.
 pub async fn issue_for_grant(
     state: &Oidc,
     client: &Client,
     grant: &Grant,
     nonce: Option<&str>,
-    with_refresh_token: bool,
+    refresh: Refresh<'_>,
 ) -> Result<TokenResponse, OAuthError> {
     let now = state.clock.now();
     let person_id = grant
@@ -231,20 +240,30 @@ pub async fn issue_for_grant(
         .contains("openid")
         .then(|| sign_id_token(state, client, &sub, grant, nonce, &access_token, &claims))
         .transpose()?;
-    let refresh_token = if with_refresh_token {
-        let token = crypto::random_token();
-        let expires_at = now + state.tokens.refresh_token_ttl_secs;
-        store::insert_refresh_token(
-            &state.db,
-            &crypto::digest_hex(&token),
-            &grant.grant_id,
-            now,
-            expires_at,
-        )
-        .await?;
-        Some(token)
-    } else {
-        None
+    let expires_at = now + state.tokens.refresh_token_ttl_secs;
+    let refresh_token = match refresh {
+        Refresh::None => None,
+        Refresh::Fresh => {
+            let token = crypto::random_token();
+            let digest = crypto::digest_hex(&token);
+            store::insert_refresh_token(&state.db, &digest, &grant.grant_id, now, expires_at)
+                .await?;
+            Some(token)
+        }
+        Refresh::Rotate(old_digest) => {
+            let token = crypto::random_token();
+            let digest = crypto::digest_hex(&token);
+            let (db, id) = (&state.db, &grant.grant_id);
+            if !store::rotate_refresh_token(db, old_digest, &digest, id, now, expires_at).await? {
+                // Another request used this token in the meantime: a replay.
+                let reason = "refresh_token_reuse";
+                super::cache::revoke_grant(state, id, now, Actor::System, reason).await?;
+                return Err(OAuthError::invalid_grant(
+                    "the refresh token was already used",
+                ));
+            }
+            Some(token)
+        }
     };
     Ok(TokenResponse {
         access_token,

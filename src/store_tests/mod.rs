@@ -288,8 +288,17 @@ async fn a_code_is_redeemed_once_and_a_replay_is_recognised(db: &Db) {
         CodeRedemption::Replayed { .. }
     ));
     let mut tx = db::begin_write(db).await.unwrap();
-    assert!(grants::revoke_grant(&mut tx, &grant.grant_id, 3).await.unwrap());
-    assert!(!grants::revoke_grant(&mut tx, &grant.grant_id, 3).await.unwrap(), "once");
+    assert!(
+        grants::revoke_grant(&mut tx, &grant.grant_id, 3)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !grants::revoke_grant(&mut tx, &grant.grant_id, 3)
+            .await
+            .unwrap(),
+        "once"
+    );
     tx.commit().await.unwrap();
     assert!(
         grants::find_grant(db, &grant.grant_id)
@@ -307,25 +316,36 @@ async fn a_rotated_refresh_token_is_recognised_when_reused(db: &Db) {
         .await
         .unwrap();
     assert!(matches!(
-        grants::rotate_refresh_token(db, "rt1", 2).await.unwrap(),
-        RefreshUse::Rotated { .. }
+        grants::peek_refresh_token(db, "rt1", 2).await.unwrap(),
+        RefreshUse::Live { .. }
     ));
+    let id = &grant.grant_id;
+    assert!(
+        grants::rotate_refresh_token(db, "rt1", "rt1b", id, 2, 100)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !grants::rotate_refresh_token(db, "rt1", "rt1c", id, 3, 100)
+            .await
+            .unwrap(),
+        "a token rotates once"
+    );
     assert!(matches!(
-        grants::rotate_refresh_token(db, "rt1", 3).await.unwrap(),
+        grants::peek_refresh_token(db, "rt1", 3).await.unwrap(),
         RefreshUse::Reused { .. }
     ));
     assert!(matches!(
-        grants::rotate_refresh_token(db, "unknown", 3)
-            .await
-            .unwrap(),
+        grants::peek_refresh_token(db, "rt1b", 3).await.unwrap(),
+        RefreshUse::Live { .. }
+    ));
+    assert!(matches!(
+        grants::peek_refresh_token(db, "unknown", 3).await.unwrap(),
         RefreshUse::Unknown
     ));
-    grants::insert_refresh_token(db, "rt2", &grant.grant_id, 1, 100)
-        .await
-        .unwrap();
     assert!(
         matches!(
-            grants::rotate_refresh_token(db, "rt2", 100).await.unwrap(),
+            grants::peek_refresh_token(db, "rt1b", 100).await.unwrap(),
             RefreshUse::Unknown
         ),
         "expired"

@@ -4,39 +4,102 @@
 use super::StoredEvent;
 use crate::db::ChainHead;
 use ring::digest::{Context, SHA256};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// The hash before the first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// An event's fields, borrowed: what the chain hash covers. Verification reads these
+/// straight out of the database's JSON without copying each field.
+#[derive(Debug, Deserialize)]
+pub struct EventRef<'a> {
+    pub seq: i64,
+    pub occurred_at: i64,
+    #[serde(borrow)]
+    pub actor_kind: Cow<'a, str>,
+    #[serde(borrow)]
+    pub actor_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub action: Cow<'a, str>,
+    #[serde(borrow)]
+    pub target_kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub target_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub customer_account_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub outcome: Cow<'a, str>,
+    #[serde(borrow)]
+    pub details: Cow<'a, str>,
+    #[serde(borrow)]
+    pub prev_hash: Cow<'a, str>,
+    #[serde(borrow)]
+    pub hash: Cow<'a, str>,
+}
+
+impl StoredEvent {
+    pub fn as_ref(&self) -> EventRef<'_> {
+        fn text(s: &str) -> Cow<'_, str> {
+            Cow::Borrowed(s)
+        }
+        fn opt(s: &Option<String>) -> Option<Cow<'_, str>> {
+            s.as_deref().map(Cow::Borrowed)
+        }
+        EventRef {
+            seq: self.seq,
+            occurred_at: self.occurred_at,
+            actor_kind: text(&self.actor_kind),
+            actor_id: opt(&self.actor_id),
+            action: text(&self.action),
+            target_kind: opt(&self.target_kind),
+            target_id: opt(&self.target_id),
+            customer_account_id: opt(&self.customer_account_id),
+            outcome: text(&self.outcome),
+            details: text(&self.details),
+            prev_hash: text(&self.prev_hash),
+            hash: text(&self.hash),
+        }
+    }
+}
 
 /// `SHA-256(prev_hash ‖ canonical encoding)`, in hex. The encoding is a JSON array of the
 /// event's fields in a fixed order, with `details` as the exact text stored, so the hash
 /// never depends on how a JSON library orders or spaces keys.
 pub fn hash(event: &StoredEvent) -> String {
-    let canonical = serde_json::json!([
-        event.seq,
-        event.occurred_at,
-        event.actor_kind,
-        event.actor_id,
-        event.action,
-        event.target_kind,
-        event.target_id,
-        event.customer_account_id,
-        event.outcome,
-        event.details,
-    ]);
-    let mut context = Context::new(&SHA256);
-    context.update(event.prev_hash.as_bytes());
-    context.update(canonical.to_string().as_bytes());
-    hex(context.finish().as_ref())
+    let digest = digest(&event.as_ref(), &mut Vec::new());
+    String::from_utf8_lossy(&hex(digest.as_ref())).into_owned()
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// The digest of an event, encoding it into `buffer` (reused across a walk).
+fn digest(event: &EventRef<'_>, buffer: &mut Vec<u8>) -> ring::digest::Digest {
+    buffer.clear();
+    let fields = (
+        event.seq,
+        event.occurred_at,
+        &event.actor_kind,
+        &event.actor_id,
+        &event.action,
+        &event.target_kind,
+        &event.target_id,
+        &event.customer_account_id,
+        &event.outcome,
+        &event.details,
+    );
+    // A tuple serializes as a compact JSON array; writing to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *buffer, &fields);
+    let mut context = Context::new(&SHA256);
+    context.update(event.prev_hash.as_bytes());
+    context.update(buffer);
+    context.finish()
+}
+
+fn hex(bytes: &[u8]) -> [u8; 64] {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        text.push(DIGITS[usize::from(byte >> 4)] as char);
-        text.push(DIGITS[usize::from(byte & 0xf)] as char);
+    let mut text = [0u8; 64];
+    for (i, byte) in bytes.iter().take(32).enumerate() {
+        text[2 * i] = DIGITS[usize::from(byte >> 4)];
+        text[2 * i + 1] = DIGITS[usize::from(byte & 0xf)];
     }
     text
 }
@@ -114,6 +177,7 @@ pub struct Verifier {
     events: u64,
     last: ChainHead,
     problem: Option<Problem>,
+    buffer: Vec<u8>,
 }
 
 impl Default for Verifier {
@@ -125,13 +189,14 @@ impl Default for Verifier {
                 hash: GENESIS.to_string(),
             },
             problem: None,
+            buffer: Vec::with_capacity(512),
         }
     }
 }
 
 impl Verifier {
     /// Checks the next event; returns false once a problem was found.
-    pub fn check(&mut self, event: &StoredEvent) -> bool {
+    pub fn check(&mut self, event: &EventRef<'_>) -> bool {
         if self.problem.is_some() {
             return false;
         }
@@ -140,7 +205,7 @@ impl Verifier {
             Some(Problem::Missing { seq: expected })
         } else if event.prev_hash != self.last.hash {
             Some(Problem::BrokenLink { seq: event.seq })
-        } else if hash(event) != event.hash {
+        } else if hex(digest(event, &mut self.buffer).as_ref()) != event.hash.as_bytes() {
             Some(Problem::Altered { seq: event.seq })
         } else {
             None
@@ -149,10 +214,9 @@ impl Verifier {
             return false;
         }
         self.events += 1;
-        self.last = ChainHead {
-            seq: event.seq,
-            hash: event.hash.clone(),
-        };
+        self.last.seq = event.seq;
+        self.last.hash.clear();
+        self.last.hash.push_str(&event.hash);
         true
     }
 
@@ -219,7 +283,7 @@ mod tests {
     fn verify(events: &[StoredEvent]) -> Verification {
         let mut verifier = Verifier::default();
         for event in events {
-            if !verifier.check(event) {
+            if !verifier.check(&event.as_ref()) {
                 break;
             }
         }
@@ -234,6 +298,28 @@ mod tests {
             },
         );
         verifier.finish(&head, 0)
+    }
+
+    #[test]
+    fn the_canonical_encoding_is_a_compact_json_array_of_the_fields() {
+        let event = &chain(1)[0];
+        let expected = serde_json::json!([
+            1,
+            1001,
+            "person",
+            "p1",
+            "customer.created",
+            "customer",
+            "c1",
+            null,
+            "success",
+            "{}"
+        ]);
+        let mut context = Context::new(&SHA256);
+        context.update(GENESIS.as_bytes());
+        context.update(expected.to_string().as_bytes());
+        let expected = String::from_utf8(hex(context.finish().as_ref()).to_vec()).unwrap();
+        assert_eq!(hash(event), expected);
     }
 
     #[test]
@@ -273,7 +359,7 @@ mod tests {
         let events = chain(5);
         let mut verifier = Verifier::default();
         for event in &events[..3] {
-            verifier.check(event);
+            verifier.check(&event.as_ref());
         }
         let head = ChainHead {
             seq: 5,

@@ -1,6 +1,7 @@
 //! SQL of the audit context: appending events, listing them with filters (newest first,
 //! keyset-paged on the sequence number), streaming the whole chain, and checkpoints.
 
+use super::chain::EventRef;
 use crate::clock::UnixTime;
 use crate::db::{Bind, ChainHead, Conditions, Db, Tx};
 use futures_util::TryStreamExt;
@@ -130,21 +131,42 @@ pub async fn export(
     Ok(())
 }
 
+/// Events per page when walking the whole chain.
+const WALK_PAGE: i64 = 10_000;
+
 /// The chain in order up to `last_seq`, one event at a time (verification); `visit`
-/// returns false to stop early.
+/// returns false to stop early. Events are read a page of sequence numbers at a time, each
+/// page as one row holding the events' JSON documents, parsed in place.
 pub async fn for_each_in_order(
     db: &Db,
     last_seq: i64,
-    mut visit: impl FnMut(&StoredEvent) -> bool,
+    mut visit: impl FnMut(&EventRef<'_>) -> bool,
 ) -> Result<(), sqlx::Error> {
-    let sql = format!("select {COLUMNS} from audit_event where seq <= $1 order by seq");
-    let mut rows = sqlx::query_as::<_, StoredEvent>(&sql)
-        .bind(last_seq)
-        .fetch(db);
-    while let Some(event) = rows.try_next().await? {
-        if !visit(&event) {
-            break;
+    let mut after = 0;
+    while after < last_seq {
+        let until = (after + WALK_PAGE).min(last_seq);
+        // No ORDER BY inside the aggregate: it would sort every page; the page is ordered
+        // here instead (it almost always comes in order already).
+        let (page,): (Option<String>,) = sqlx::query_as(
+            "select string_agg(document, ',') from audit_event_document \
+             where seq > $1 and seq <= $2",
+        )
+        .bind(after)
+        .bind(until)
+        .fetch_one(db)
+        .await?;
+        let text = format!("[{}]", page.unwrap_or_default());
+        let mut events: Vec<EventRef<'_>> =
+            serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        if !events.is_sorted_by_key(|e| e.seq) {
+            events.sort_by_key(|e| e.seq);
         }
+        for event in &events {
+            if !visit(event) {
+                return Ok(());
+            }
+        }
+        after = until;
     }
     Ok(())
 }

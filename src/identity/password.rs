@@ -4,8 +4,9 @@
 //! leave one behind in their allocator arena (half a gigabyte seen under load).
 
 use super::IdentityError;
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use std::cell::RefCell;
 use std::sync::{Arc, Mutex, mpsc};
 use tokio::sync::oneshot;
 
@@ -44,14 +45,8 @@ impl PasswordHasher {
 
     pub async fn hash(&self, password: &str) -> Result<String, IdentityError> {
         let password = password.to_owned();
-        self.run_bounded(move || {
-            let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-            argon2()
-                .hash_password(password.as_bytes(), &salt)
-                .map(|hash| hash.to_string())
-                .map_err(|_| IdentityError::Hashing)
-        })
-        .await?
+        self.run_bounded(move || hash_phc(password.as_bytes()).ok_or(IdentityError::Hashing))
+            .await?
     }
 
     /// Checks a password against a stored PHC string, or against a dummy when there is none.
@@ -61,15 +56,7 @@ impl PasswordHasher {
         let outcome = self
             .run_bounded(move || {
                 let phc = stored.as_deref().unwrap_or(DUMMY_HASH);
-                PasswordHash::new(phc)
-                    .ok()
-                    .filter(within_bounds)
-                    .map(|parsed| {
-                        argon2()
-                            .verify_password(password.as_bytes(), &parsed)
-                            .is_ok()
-                    })
-                    .unwrap_or(false)
+                verify_phc(phc, password.as_bytes())
             })
             .await;
         known && matches!(outcome, Ok(true))
@@ -127,6 +114,77 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+thread_local! {
+    /// The 19 MiB a hash works in, kept by each hashing thread: allocated per hash, every
+    /// allocator arena would keep a copy and every page would be faulted in again.
+    static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs Argon2 in this thread's reusable memory.
+fn compute(argon2: &Argon2<'_>, password: &[u8], salt: &[u8], out: &mut [u8]) -> bool {
+    MEMORY.with_borrow_mut(|blocks| {
+        let needed = argon2.params().block_count();
+        if blocks.len() != needed {
+            blocks.resize(needed, Block::default());
+            blocks.shrink_to_fit();
+        }
+        argon2
+            .hash_password_into_with_memory(password, salt, out, &mut blocks[..])
+            .is_ok()
+    })
+}
+
+/// A new PHC string (`$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`) with a random salt.
+fn hash_phc(password: &[u8]) -> Option<String> {
+    let argon2 = argon2();
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt.as_salt().decode_b64(&mut salt_bytes).ok()?;
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    if !compute(&argon2, password, salt_bytes, &mut out) {
+        return None;
+    }
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(argon2.params()).ok()?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).ok()?),
+    };
+    Some(phc.to_string())
+}
+
+/// Whether the password matches a PHC string, within the allowed costs; the comparison of
+/// the outputs is constant-time (`Output`'s equality).
+fn verify_phc(phc: &str, password: &[u8]) -> bool {
+    let Some(parsed) = PasswordHash::new(phc).ok().filter(within_bounds) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) = (
+        Algorithm::try_from(parsed.algorithm),
+        Params::try_from(&parsed),
+    ) else {
+        return false;
+    };
+    let version = parsed
+        .version
+        .map_or(Ok(Version::default()), Version::try_from);
+    let Ok(version) = version else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    let argon2 = Argon2::new(algorithm, version, params);
+    compute(&argon2, password, salt_bytes, &mut out)
+        && Output::new(&out).is_ok_and(|o| o == expected)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +212,25 @@ mod tests {
         let slow = DUMMY_HASH.replace("t=2", "t=1000");
         assert!(!within_bounds(&PasswordHash::new(&slow).unwrap()));
         assert!(within_bounds(&PasswordHash::new(DUMMY_HASH).unwrap()));
+    }
+
+    #[test]
+    fn hashes_interoperate_with_the_argon2_crates_own_phc_functions() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let ours = hash_phc(b"correct horse battery").unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(
+            argon2()
+                .verify_password(b"correct horse battery", &parsed)
+                .is_ok()
+        );
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        let theirs = argon2()
+            .hash_password(b"stored before", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify_phc(&theirs, b"stored before"));
+        assert!(!verify_phc(&theirs, b"stored after"));
     }
 
     #[tokio::test]

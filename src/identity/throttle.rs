@@ -42,26 +42,26 @@ pub struct Blocked {
     pub by_network: bool,
 }
 
-/// Whether an attempt may go ahead (checked before any password hashing).
+/// Whether an attempt may go ahead (checked before any password hashing): one read of
+/// both keys.
 pub async fn check(db: &Db, keys: &Keys, now: UnixTime) -> Result<Option<Blocked>, sqlx::Error> {
-    let mut blocked: Option<Blocked> = None;
-    for key in keys.all() {
-        let row: Option<(i64,)> =
-            sqlx::query_as("select blocked_until from login_throttle where throttle_key = $1")
-                .bind(key)
-                .fetch_optional(db)
-                .await?;
-        if let Some((until,)) = row.filter(|(until,)| *until > now) {
-            let wait = until - now;
-            if blocked.is_none_or(|b| wait > b.wait_secs) {
-                blocked = Some(Blocked {
-                    wait_secs: wait,
-                    by_network: key.starts_with("network:"),
-                });
-            }
-        }
-    }
-    Ok(blocked)
+    let network = keys.network.as_deref().unwrap_or(&keys.account);
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "select throttle_key, blocked_until from login_throttle \
+         where throttle_key in ($1, $2) and blocked_until > $3",
+    )
+    .bind(&keys.account)
+    .bind(network)
+    .bind(now)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(key, until)| Blocked {
+            wait_secs: until - now,
+            by_network: key.starts_with("network:"),
+        })
+        .max_by_key(|b| b.wait_secs))
 }
 
 /// Counts a failed attempt against both keys.

@@ -9,7 +9,7 @@ use super::scope::Scope;
 use super::store::{self, Grant};
 use crate::audit::Actor;
 use crate::crypto;
-use crate::identity::{Person, store as identity_store};
+use crate::identity::{Membership, Person, store as identity_store};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -115,11 +115,13 @@ pub fn subject(state: &Oidc, client: &Client, person_id: &str) -> String {
     }
 }
 
+/// `memberships`: the person's, when the caller has read them already.
 pub async fn person_claims(
     state: &Oidc,
     person: &Person,
     customer_account_id: Option<&str>,
     scope: &Scope,
+    memberships: Option<Vec<Membership>>,
 ) -> Result<PersonClaims, OAuthError> {
     let mut claims = PersonClaims::default();
     if scope.contains("email") {
@@ -129,7 +131,8 @@ pub async fn person_claims(
         claims.name = Some(person.display_name.clone());
         claims.locale = person.locale.clone();
     }
-    claims.authorization = authorization_claims(state, person, customer_account_id, scope).await?;
+    claims.authorization =
+        authorization_claims(state, person, customer_account_id, scope, memberships).await?;
     Ok(claims)
 }
 
@@ -138,6 +141,7 @@ async fn authorization_claims(
     person: &Person,
     customer_account_id: Option<&str>,
     scope: &Scope,
+    memberships: Option<Vec<Membership>>,
 ) -> Result<AuthorizationClaims, OAuthError> {
     let mut claims = AuthorizationClaims::default();
     if !scope.contains("customer") && !scope.contains("roles") {
@@ -146,7 +150,10 @@ async fn authorization_claims(
     let roles = if person.is_staff() {
         identity_store::staff_roles_of(&state.db, &person.person_id).await?
     } else {
-        let memberships = identity_store::memberships_of(&state.db, &person.person_id).await?;
+        let memberships = match memberships {
+            Some(known) => known,
+            None => identity_store::memberships_of(&state.db, &person.person_id).await?,
+        };
         let active = memberships
             .into_iter()
             .find(|m| Some(m.customer_account_id.as_str()) == customer_account_id);
@@ -206,20 +213,31 @@ pub async fn issue_for_grant(
         .await?
         .filter(Person::is_active)
         .ok_or_else(|| OAuthError::invalid_grant("the person is no longer active"))?;
-    if let Some(account) = grant.customer_account_id.as_deref() {
-        // A removed membership or a suspended account ends the grant's use here, at the
-        // next refresh; access tokens already issued run out within their short lifetime.
-        let memberships = identity_store::memberships_of(&state.db, person_id).await?;
-        if !memberships.iter().any(|m| m.customer_account_id == account) {
-            return Err(OAuthError::invalid_grant(
-                "the person no longer works in that customer account",
-            ));
-        }
-    }
     let scope = Scope::parse(&grant.scope);
+    let memberships = match grant.customer_account_id.as_deref() {
+        Some(account) => {
+            // A removed membership or a suspended account ends the grant's use here, at
+            // the next refresh; access tokens already issued run out within their short
+            // lifetime.
+            let memberships = identity_store::memberships_of(&state.db, person_id).await?;
+            if !memberships.iter().any(|m| m.customer_account_id == account) {
+                return Err(OAuthError::invalid_grant(
+                    "the person no longer works in that customer account",
+                ));
+            }
+            Some(memberships)
+        }
+        None => None,
+    };
     let sub = subject(state, client, person_id);
-    let claims =
-        person_claims(state, &person, grant.customer_account_id.as_deref(), &scope).await?;
+    let claims = person_claims(
+        state,
+        &person,
+        grant.customer_account_id.as_deref(),
+        &scope,
+        memberships,
+    )
+    .await?;
     let ttl = state.tokens.access_token_ttl_secs;
     let access = AccessClaims {
         iss: state.issuer.clone(),

@@ -62,6 +62,7 @@ pub async fn userinfo(
         &person,
         grant.customer_account_id.as_deref(),
         &scope,
+        None,
     )
     .await
     .map_err(BearerError::Server)?;

@@ -12,10 +12,9 @@ use crate::oidc::Oidc;
 use crate::web::forms::Forms;
 use crate::web::i18n::Locale;
 use crate::web::page::{error_page, unavailable};
-use crate::web::params::Params;
+use crate::web::params::{MAX_PARAMS_BYTES, Params};
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{FromRequest, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -86,157 +85,125 @@ async fn account(
     .await
 }
 
-/// A posted form's fields after its CSRF check, with the session and language.
-async fn posted(
-    pages: &AccountPages,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<(Params, Session, Locale), Response> {
-    let (session, locale) = signed_in(pages, headers).await?;
-    let params = Params::from_form(headers, body).unwrap_or_default();
-    if !pages.forms.verify(headers, params.get("csrf")) {
-        return Err(error_page(
-            StatusCode::BAD_REQUEST,
+/// A form posted to the account page: its fields after the CSRF check, with the session,
+/// the page language and the headers (the page needs them to answer).
+struct Posted {
+    params: Params,
+    session: Session,
+    locale: Locale,
+    headers: HeaderMap,
+}
+
+impl FromRequest<Arc<AccountPages>> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, pages: &Arc<AccountPages>) -> Result<Self, Response> {
+        let (parts, body) = request.into_parts();
+        let (session, locale) = signed_in(pages, &parts.headers).await?;
+        let body = axum::body::to_bytes(body, MAX_PARAMS_BYTES + 1)
+            .await
+            .unwrap_or_default();
+        let params = Params::from_form(&parts.headers, &body).unwrap_or_default();
+        if !pages.forms.verify(&parts.headers, params.get("csrf")) {
+            let expired = locale.text().form_expired;
+            return Err(error_page(StatusCode::BAD_REQUEST, locale, expired));
+        }
+        Ok(Posted {
+            params,
+            session,
             locale,
-            locale.text().form_expired,
-        ));
+            headers: parts.headers,
+        })
     }
-    Ok((params, session, locale))
+}
+
+impl Posted {
+    fn get(&self, name: &str) -> &str {
+        self.params.get(name).unwrap_or_default()
+    }
+
+    /// The page again with the reason a change was refused; our failures get the error
+    /// page instead.
+    async fn refused(
+        &self,
+        pages: &AccountPages,
+        operation: &str,
+        error: IdentityError,
+    ) -> Response {
+        match error {
+            IdentityError::Database(_) | IdentityError::Hashing => {
+                unavailable(self.locale, operation, &error)
+            }
+            other => self.refuse(pages, other.to_string()).await,
+        }
+    }
+
+    async fn refuse(&self, pages: &AccountPages, message: String) -> Response {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        let (headers, session, locale) = (&self.headers, &self.session, self.locale);
+        render::page(pages, headers, session, locale, Some(Err(message)), status).await
+    }
 }
 
 fn done(what: &str) -> Response {
     Redirect::to(&format!("/account?done={what}")).into_response()
 }
 
-/// A refused change re-renders the page with the reason; our failures get the error page.
-async fn refused(
-    pages: &AccountPages,
-    headers: &HeaderMap,
-    session: &Session,
-    locale: Locale,
-    operation: &str,
-    error: IdentityError,
-) -> Response {
-    match error {
-        IdentityError::Database(_) | IdentityError::Hashing => {
-            unavailable(locale, operation, &error)
-        }
-        other => {
-            let message = Err(other.to_string());
-            render::page(
-                pages,
-                headers,
-                session,
-                locale,
-                Some(message),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-    }
-}
-
-async fn save_profile(
-    State(pages): State<Arc<AccountPages>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (params, session, locale) = match posted(&pages, &headers, &body).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let name = params.get("name").unwrap_or_default();
-    let result = pages
-        .identity
-        .update_own_profile(&session.person_id, name, params.get("locale"))
-        .await;
-    match result {
-        Ok(()) => done("profile"),
-        Err(error) => refused(&pages, &headers, &session, locale, "save a profile", error).await,
-    }
-}
-
-async fn change_password(
-    State(pages): State<Arc<AccountPages>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (params, session, locale) = match posted(&pages, &headers, &body).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let new = params.get("new").unwrap_or_default();
-    if Some(new) != params.get("repeat") {
-        let message = Err(Words::of(locale).passwords_differ.to_string());
-        return render::page(
-            &pages,
-            &headers,
-            &session,
-            locale,
-            Some(message),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    let current = params.get("current").unwrap_or_default();
-    let result = pages
-        .identity
-        .change_password(&session.person_id, &session.sid, current, new)
-        .await;
-    match result {
-        Ok(()) => done("password"),
-        Err(error) => {
-            refused(
-                &pages,
-                &headers,
-                &session,
-                locale,
-                "change a password",
-                error,
-            )
-            .await
-        }
-    }
-}
-
-async fn end_session(
-    State(pages): State<Arc<AccountPages>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (params, session, locale) = match posted(&pages, &headers, &body).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let sid = params.get("sid").unwrap_or_default();
+async fn save_profile(State(pages): State<Arc<AccountPages>>, form: Posted) -> Response {
+    let (person, locale) = (&form.session.person_id, form.params.get("locale"));
     match pages
         .identity
-        .end_own_session(&session.person_id, sid)
+        .update_own_profile(person, form.get("name"), locale)
         .await
     {
-        Ok(()) if sid == session.sid => {
+        Ok(()) => done("profile"),
+        Err(error) => form.refused(&pages, "save a profile", error).await,
+    }
+}
+
+async fn change_password(State(pages): State<Arc<AccountPages>>, form: Posted) -> Response {
+    if form.get("new") != form.get("repeat") {
+        let differ = form.locale.text().passwords_differ.to_string();
+        return form.refuse(&pages, differ).await;
+    }
+    let session = &form.session;
+    match pages
+        .identity
+        .change_password(
+            &session.person_id,
+            &session.sid,
+            form.get("current"),
+            form.get("new"),
+        )
+        .await
+    {
+        Ok(()) => done("password"),
+        Err(error) => form.refused(&pages, "change a password", error).await,
+    }
+}
+
+async fn end_session(State(pages): State<Arc<AccountPages>>, form: Posted) -> Response {
+    let sid = form.get("sid");
+    match pages
+        .identity
+        .end_own_session(&form.session.person_id, sid)
+        .await
+    {
+        Ok(()) if sid == form.session.sid => {
             let mut response = Redirect::to("/login").into_response();
             let cookie = pages.forms.clear_session_cookie();
             response.headers_mut().append(header::SET_COOKIE, cookie);
             response
         }
         Ok(()) => done("session"),
-        Err(error) => refused(&pages, &headers, &session, locale, "end a session", error).await,
+        Err(error) => form.refused(&pages, "end a session", error).await,
     }
 }
 
-async fn revoke_app(
-    State(pages): State<Arc<AccountPages>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (params, session, locale) = match posted(&pages, &headers, &body).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let client_id = params.get("client_id").unwrap_or_default();
-    match pages.oidc.revoke_app(&session.person_id, client_id).await {
+async fn revoke_app(State(pages): State<Arc<AccountPages>>, form: Posted) -> Response {
+    let person = &form.session.person_id;
+    match pages.oidc.revoke_app(person, form.get("client_id")).await {
         Ok(_) => done("app"),
-        Err(error) => unavailable(locale, "sign an app out", &error),
+        Err(error) => unavailable(form.locale, "sign an app out", &error),
     }
 }

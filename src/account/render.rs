@@ -4,7 +4,7 @@ use super::{AccountPages, Words};
 use crate::clock::rfc3339;
 use crate::identity::session::Session;
 use crate::identity::store;
-use crate::web::i18n::Locale;
+use crate::web::i18n::{Locale, Text};
 use crate::web::page::{hidden, unavailable};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -87,7 +87,7 @@ pub async fn page(
                 p { (staff_roles.join(", ")) }
             }
             (profile_form(words, csrf, &person.display_name, person.locale.as_deref()))
-            (password_form(words, csrf))
+            (password_form(words, text, csrf))
             h2 { (words.sessions) }
             table {
                 tr { th { (words.started) } th { (words.last_seen) } th { (words.browser) } th { (words.network) } th {} }
@@ -141,16 +141,16 @@ fn profile_form(words: &Words, csrf: &str, name: &str, locale: Option<&str>) -> 
     }
 }
 
-fn password_form(words: &Words, csrf: &str) -> Markup {
+fn password_form(words: &Words, text: &Text, csrf: &str) -> Markup {
     html! {
         h2 { (words.change_password) }
         form method="post" action="/account/password" {
             (hidden("csrf", csrf))
             label for="current" { (words.current_password) }
             input id="current" type="password" name="current" autocomplete="current-password" required;
-            label for="new" { (words.new_password) }
+            label for="new" { (text.new_password) }
             input id="new" type="password" name="new" autocomplete="new-password" required minlength="10";
-            label for="repeat" { (words.repeat_password) }
+            label for="repeat" { (text.repeat_password) }
             input id="repeat" type="password" name="repeat" autocomplete="new-password" required;
             button type="submit" { (words.change_password) }
         }

@@ -184,7 +184,7 @@ pub async fn rotate(
         .execute(&mut **tx)
         .await?;
     for alg in SigningAlg::ALL {
-        kids.push(insert_new_key(&mut **tx, master, alg, now).await?);
+        kids.push(insert_new_key(tx, master, alg, now).await?);
     }
     Ok(kids)
 }

@@ -152,7 +152,7 @@ async fn end_session(
         if !hint_matches && !confirmed {
             return confirm_page(state, headers, locale, &params);
         }
-        if let Err(error) = end_browser_session(state, &session).await {
+        if let Err(error) = end_browser_session(state, session).await {
             return unavailable(locale, "end a browser session", &error);
         }
     }

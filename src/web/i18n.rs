@@ -115,6 +115,9 @@ pub struct Text {
     pub too_many_attempts: &'static str,
     pub no_active_account: &'static str,
     pub forgot_password: &'static str,
+    pub new_password: &'static str,
+    pub repeat_password: &'static str,
+    pub passwords_differ: &'static str,
     pub invitation_accepted: &'static str,
     pub password_was_reset: &'static str,
 }
@@ -168,6 +171,9 @@ static EN: Text = Text {
     too_many_attempts: "Too many attempts. Try again in {minutes} minutes.",
     no_active_account: "Your customer account is not active. Contact your administrator.",
     forgot_password: "Forgot your password?",
+    new_password: "New password",
+    repeat_password: "Repeat the password",
+    passwords_differ: "The two passwords differ.",
     invitation_accepted: "Welcome! Sign in with your email address and your new password.",
     password_was_reset: "Your password was changed. Sign in with the new one.",
 };
@@ -213,6 +219,9 @@ static SV: Text = Text {
     too_many_attempts: "För många försök. Försök igen om {minutes} minuter.",
     no_active_account: "Ditt kundkonto är inte aktivt. Kontakta din administratör.",
     forgot_password: "Glömt lösenordet?",
+    new_password: "Nytt lösenord",
+    repeat_password: "Upprepa lösenordet",
+    passwords_differ: "Lösenorden är olika.",
     invitation_accepted: "Välkommen! Logga in med din e-postadress och ditt nya lösenord.",
     password_was_reset: "Ditt lösenord är ändrat. Logga in med det nya.",
 };

@@ -86,9 +86,9 @@ async fn invitation_form(
                 @if invitation.needs_password {
                     label for="name" { (words.your_name) }
                     input id="name" name="name" required value=(invitation.row.display_name);
-                    label for="password" { (words.new_password) }
+                    label for="password" { (locale.text().new_password) }
                     input id="password" type="password" name="password" autocomplete="new-password" required minlength="10";
-                    label for="repeat" { (words.repeat_password) }
+                    label for="repeat" { (locale.text().repeat_password) }
                     input id="repeat" type="password" name="repeat" autocomplete="new-password" required;
                 } @else {
                     p { (words.invitation_existing.replace("{account}", account)) }
@@ -121,7 +121,7 @@ async fn invitation_submit(
     }
     let password = params.get("password");
     if password.is_some() && password != params.get("repeat") {
-        return retry(Words::of(locale).passwords_differ.into()).await;
+        return retry(locale.text().passwords_differ.into()).await;
     }
     let accepted = pages
         .identity
@@ -180,10 +180,10 @@ async fn forgot_submit(
     if !pages.forms.verify(&headers, params.get("csrf")) {
         return error_page(StatusCode::BAD_REQUEST, locale, locale.text().form_expired);
     }
-    if let Some(email) = params.get("email") {
-        if let Err(error) = pages.identity.request_password_reset(email).await {
-            return unavailable(locale, "request a password reset", &error);
-        }
+    if let Some(email) = params.get("email")
+        && let Err(error) = pages.identity.request_password_reset(email).await
+    {
+        return unavailable(locale, "request a password reset", &error);
     }
     forgot_form(&pages, &headers, Some(Words::of(locale).link_sent))
 }
@@ -223,9 +223,9 @@ async fn reset_form(
             form method="post" action="/password/reset" {
                 (hidden("csrf", csrf))
                 (hidden("token", token))
-                label for="password" { (words.new_password) }
+                label for="password" { (locale.text().new_password) }
                 input id="password" type="password" name="password" autocomplete="new-password" required minlength="10";
-                label for="repeat" { (words.repeat_password) }
+                label for="repeat" { (locale.text().repeat_password) }
                 input id="repeat" type="password" name="repeat" autocomplete="new-password" required;
                 button type="submit" { (words.save_password) }
             }
@@ -256,7 +256,7 @@ async fn reset_submit(
             &pages,
             &headers,
             token,
-            Some(Words::of(locale).passwords_differ.into()),
+            Some(locale.text().passwords_differ.into()),
         )
         .await;
     }

@@ -64,6 +64,7 @@ impl Identity {
         let token = crypto::random_token();
         let link = format!("{}/invitation?token={token}", self.public_url);
         let now = self.clock.now();
+        let actor = Actor::of(by);
         let mut tx = db::begin_write(&self.db).await?;
         let new = NewInvitation {
             customer_account_id: customer,
@@ -72,7 +73,7 @@ impl Identity {
             locale,
             roles: &input.roles,
             token_digest: &crypto::digest_hex(&token),
-            invited_by: &Actor::of(by).id().unwrap_or("system").to_string(),
+            invited_by: actor.id().unwrap_or("system"),
             expires_at: now + INVITATION_TTL_SECS,
         };
         let id = invitations::insert(&mut tx, &new, now).await?;

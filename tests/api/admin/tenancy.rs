@@ -607,7 +607,7 @@ async fn every_route_answers_every_principal_as_roles_toml_says() {
         roles_in_a: roles_in_a.to_vec(),
         without_admin_scope: without,
     };
-    let principals = vec![
+    let principals = [
         (
             who("staff admin", &["admin"], &[], false),
             person_token(&app, &admin, &["openid", "admin"]).await,

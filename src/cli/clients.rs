@@ -35,7 +35,8 @@ pub enum ClientCommand {
     },
     /// Give a confidential client a new secret; the old one stops working at once
     RotateSecret {
-        #[arg(long, value_name = "ID")]
+        /// The client id (it may begin with `-`)
+        #[arg(long, value_name = "ID", allow_hyphen_values = true)]
         client: String,
     },
 }

@@ -80,6 +80,17 @@ pub struct OidcAdmin {
     keys: Option<(KeyVault, Arc<KeyStore>)>,
 }
 
+/// A random client id that does not begin with `-` or `_`, so that it reads as a value,
+/// never as an option, on command lines.
+fn new_client_id() -> String {
+    loop {
+        let id = crypto::random_id();
+        if id.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            return id;
+        }
+    }
+}
+
 impl OidcAdmin {
     pub fn new(db: Db, clock: Clock, policies: Arc<Policies>) -> Self {
         Self {
@@ -154,7 +165,7 @@ impl OidcAdmin {
         self.check_client_roles(by, &new.roles)?;
         let now = self.clock.now();
         let mut tx = db::begin_write(&self.db).await?;
-        let registered = client_store::insert(&mut tx, &crypto::random_id(), &new, now).await?;
+        let registered = client_store::insert(&mut tx, &new_client_id(), &new, now).await?;
         let event = Event::new(Actor::of(by), "client.created")
             .target("client", &registered.client_id)
             .detail("roles", new.roles.clone())

@@ -3,6 +3,8 @@
 //! branches on the backend; only the migration folder differs.
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
 use std::time::Duration;
@@ -45,15 +47,66 @@ pub fn backend(db: &Db) -> Backend {
     Backend::from_url(db.connect_options().database_url.as_str()).unwrap_or(Backend::Postgres)
 }
 
+/// A write transaction (see [`begin_write`]); use it as a [`Tx`], then `commit` it.
+pub struct WriteTx {
+    tx: Tx,
+    /// On SQLite, this process's turn at the database's one writer.
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = Tx;
+    fn deref(&self) -> &Tx {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Tx {
+        &mut self.tx
+    }
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
 /// A transaction that reads and then writes. SQLite must take the write lock at `BEGIN`
 /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and then tries to write
 /// fails with SQLITE_BUSY when another writer got there in between, and no busy timeout
-/// helps. PostgreSQL's default `BEGIN` is right there; its writers lock rows instead.
-pub async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
+/// helps. And SQLite has one writer: this process's writers queue for it here, in order,
+/// instead of sleeping in SQLite's busy handler, whose back-off (steps up to 100 ms) gave
+/// concurrent refreshes tail latencies of a second. PostgreSQL's default `BEGIN` is right
+/// there; its writers lock rows instead.
+pub async fn begin_write(db: &Db) -> Result<WriteTx, sqlx::Error> {
     match backend(db) {
-        Backend::Sqlite => db.begin_with("begin immediate").await,
-        Backend::Postgres => db.begin().await,
+        Backend::Sqlite => {
+            let turn = sqlite_writer(db).lock_owned().await;
+            let tx = db.begin_with("begin immediate").await?;
+            Ok(WriteTx {
+                tx,
+                _turn: Some(turn),
+            })
+        }
+        Backend::Postgres => Ok(WriteTx {
+            tx: db.begin().await?,
+            _turn: None,
+        }),
     }
+}
+
+/// The queue for one SQLite file's writer, shared by every pool on it in this process.
+fn sqlite_writer(db: &Db) -> Arc<tokio::sync::Mutex<()>> {
+    static WRITERS: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> =
+        LazyLock::new(Mutex::default);
+    let path = db.connect_options().database_url.path().to_string();
+    let mut writers = match WRITERS.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    writers.entry(path).or_default().clone()
 }
 
 /// The head of an append-only chain (the audit log): its last sequence number and hash.

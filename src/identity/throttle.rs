@@ -72,7 +72,7 @@ pub async fn record_failure(db: &Db, keys: &Keys, now: UnixTime) -> Result<(), s
             "select failures, window_started_at from login_throttle where throttle_key = $1",
         )
         .bind(key)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         let (failures, window_started_at) = match row {
             Some((failures, started)) if started > now - WINDOW_SECS => (failures + 1, started),
@@ -94,7 +94,7 @@ pub async fn record_failure(db: &Db, keys: &Keys, now: UnixTime) -> Result<(), s
         .bind(failures)
         .bind(window_started_at)
         .bind(blocked_until)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
     tx.commit().await

@@ -431,7 +431,7 @@ pub async fn rotate_refresh_token(
     )
     .bind(now)
     .bind(old_digest)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     if used.rows_affected() != 1 {
         return Ok(false);
@@ -444,7 +444,7 @@ pub async fn rotate_refresh_token(
     .bind(grant_id)
     .bind(now)
     .bind(expires_at)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     tx.commit().await?;
     Ok(true)

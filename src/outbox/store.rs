@@ -56,7 +56,7 @@ pub async fn claim(
     ))
     .bind(now)
     .bind(now + lease_secs)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
     tx.commit().await?;
     Ok(claimed)

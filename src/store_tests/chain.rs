@@ -58,7 +58,7 @@ async fn concurrent_writers_append_to_one_chain_without_forking_it(db: &Db) {
 async fn append_link(db: &Db, label: &str) {
     let mut tx = db::begin_write(db).await.unwrap();
     let _count: (i64,) = sqlx::query_as("select count(*) from link_probe")
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .unwrap();
     let head = db::lock_chain_head(&mut tx, "probe").await.unwrap();
@@ -71,7 +71,7 @@ async fn append_link(db: &Db, label: &str) {
         .bind(next.seq)
         .bind(&head.hash)
         .bind(&next.hash)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .unwrap();
     db::advance_chain_head(&mut tx, "probe", &next)

@@ -6,7 +6,7 @@
 
 use crate::audit::{self, Actor, Event};
 use crate::authz::{Principal, RoleKind};
-use crate::db::{self, Tx};
+use crate::db::{self, Tx, WriteTx};
 use crate::identity::store::customers;
 use crate::identity::store::members::{self, MemberRow};
 use crate::identity::store::persons;
@@ -120,7 +120,7 @@ impl Identity {
     }
 
     /// A write transaction holding the account's row lock; 404 if there is no account.
-    async fn lock_account(&self, customer: &str) -> Result<Tx, IdentityError> {
+    async fn lock_account(&self, customer: &str) -> Result<WriteTx, IdentityError> {
         let mut tx = db::begin_write(&self.db).await?;
         if !customers::lock(&mut tx, customer).await? {
             return Err(IdentityError::NotFound("customer account"));

@@ -9,6 +9,8 @@ use crate::audit::{self, Actor, Event};
 use crate::authz::Policies;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::consent::routes::ConsentApi;
+use crate::consent::{Consent, Purposes};
 use crate::console::{self, Console};
 use crate::crypto::MasterKey;
 use crate::db::{self, Backend, Db};
@@ -21,7 +23,7 @@ use crate::oidc::{Oidc, OidcParts};
 use crate::ops::{self, Metrics};
 use crate::outbox::{Mailer, Outbox};
 use crate::web::forms::Forms;
-use crate::{clock, identity, oidc, outbox, web};
+use crate::{clock, consent, identity, oidc, outbox, web};
 use anyhow::Context;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -51,6 +53,7 @@ pub struct App {
     metrics: Arc<Metrics>,
     policies: Arc<Policies>,
     identity: Identity,
+    consent: Consent,
     forms: Forms,
     oidc: Arc<Oidc>,
 }
@@ -62,6 +65,7 @@ impl App {
 
     pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<App> {
         let policies = Arc::new(Policies::load(&config.policies.dir)?);
+        let purposes = Arc::new(Purposes::load(&config.policies.dir)?);
         let db = open_database(&config).await?;
         let master = load_master_key(&config)?;
         let listener = TcpListener::bind(config.server.listen)
@@ -99,6 +103,9 @@ impl App {
             pairwise_key: master.derive("pairwise-subject"),
         })
         .context("invalid issuer URL")?;
+        let consent = Consent::start(db.clone(), clock.clone(), policies.clone(), purposes)
+            .await
+            .context("cannot record the purposes' versions")?;
         Ok(App {
             listener,
             config,
@@ -109,6 +116,7 @@ impl App {
             metrics,
             policies,
             identity,
+            consent,
             forms,
             oidc: Arc::new(oidc),
         })
@@ -131,12 +139,18 @@ impl App {
         let audit = AuditApi {
             db: self.db.clone(),
             policies: self.policies.clone(),
+            covered: vec![consent::ledger_check],
         };
         let routes = api::Routes::new()
             .merge(identity::routes::api(Arc::new(self.identity.clone())))
             .merge(oidc::admin_routes::api(Arc::new(self.oidc_admin())))
             .merge(audit::routes::api(Arc::new(audit)))
-            .merge(oidc::permission_check::api(self.oidc.clone()));
+            .merge(oidc::permission_check::api(self.oidc.clone()))
+            .merge(consent::routes::api(Arc::new(ConsentApi {
+                consent: self.consent.clone(),
+                provider: self.oidc.clone(),
+                controller: self.config.controller.clone(),
+            })));
         api::router(routes, self.oidc.clone())
     }
 
@@ -162,6 +176,7 @@ impl App {
             audit: AuditApi {
                 db: self.db.clone(),
                 policies: self.policies.clone(),
+                covered: vec![consent::ledger_check],
             },
             forms: self.forms.clone(),
         }
@@ -384,6 +399,15 @@ pub(crate) async fn open_admin(config: &Config) -> anyhow::Result<(Admin, Db)> {
     };
     let clients = OidcAdmin::new(db.clone(), clock, policies);
     Ok((Admin::new(identity, clients), db))
+}
+
+/// Opens the consent context for the CLI, recording the purposes' versions as `serve`
+/// would.
+pub(crate) async fn open_consent(config: &Config) -> anyhow::Result<Consent> {
+    let policies = Arc::new(Policies::load(&config.policies.dir)?);
+    let purposes = Arc::new(Purposes::load(&config.policies.dir)?);
+    let db = open_database(config).await?;
+    Ok(Consent::start(db, Clock::system(), policies, purposes).await?)
 }
 
 /// The issuer as configured, or as `serve` would derive it from the listen address.

@@ -16,6 +16,7 @@ pub struct Config {
     pub session: SessionConfig,
     pub security: SecurityConfig,
     pub smtp: SmtpConfig,
+    pub controller: ControllerConfig,
     pub log: LogConfig,
 }
 
@@ -97,6 +98,31 @@ impl Default for SmtpConfig {
             url: None,
             from: "trohet <no-reply@localhost>".into(),
             timeout_secs: 30,
+        }
+    }
+}
+
+/// The data controller (the portal owner), named in consent receipts and privacy notices
+/// (GDPR Art. 13(1)(a) and (b)).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ControllerConfig {
+    pub name: String,
+    /// How to reach the controller or its data protection officer.
+    pub contact_email: Option<String>,
+    /// The portal's privacy policy.
+    pub privacy_policy_url: Option<String>,
+    /// Where the controller is established, e.g. `SE`.
+    pub jurisdiction: String,
+}
+
+impl Default for ControllerConfig {
+    fn default() -> Self {
+        Self {
+            name: "The portal owner".into(),
+            contact_email: None,
+            privacy_policy_url: None,
+            jurisdiction: "EU".into(),
         }
     }
 }

@@ -3,10 +3,10 @@
 //! branches on the backend; only the migration folder differs.
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
 use sqlx::{AnyPool, Executor};
+use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 pub type Db = AnyPool;

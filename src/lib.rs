@@ -20,6 +20,7 @@ mod cache;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod consent;
 mod console;
 mod crypto;
 mod db;

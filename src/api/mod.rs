@@ -6,7 +6,7 @@
 use crate::authz::Principal;
 use crate::oidc::Oidc;
 use crate::oidc::principal::TokenRejection;
-use crate::web::api::{Kind, Problem};
+use crate::web::api::{Bearer, Kind, Problem};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
@@ -98,9 +98,12 @@ async fn authenticate(State(oidc): State<Arc<Oidc>>, mut request: Request, next:
     let Some(token) = bearer(&request) else {
         return next.run(request).await;
     };
-    match oidc.api_principal(&token).await {
-        Ok(principal) => {
-            request.extensions_mut().insert::<Principal>(principal);
+    match oidc.api_caller(&token).await {
+        Ok((bearer, principal)) => {
+            request.extensions_mut().insert::<Bearer>(bearer);
+            if let Some(principal) = principal {
+                request.extensions_mut().insert::<Principal>(principal);
+            }
             next.run(request).await
         }
         Err(TokenRejection::Invalid) => Problem::new(
@@ -108,9 +111,6 @@ async fn authenticate(State(oidc): State<Arc<Oidc>>, mut request: Request, next:
             "the access token is invalid, expired or revoked",
         )
         .into_response(),
-        Err(TokenRejection::NotForAdministration) => {
-            Problem::new(Kind::Forbidden, "the access token lacks the admin scope").into_response()
-        }
         Err(TokenRejection::Server(error)) => Problem::internal(error).into_response(),
     }
 }

@@ -119,6 +119,9 @@ pub enum Problem {
     HeadMismatch { seq: i64 },
     /// A saved checkpoint names a hash the chain does not have at that point.
     CheckpointMismatch { seq: i64 },
+    /// A record the chain covers (a consent ledger row) does not match the hash its
+    /// event recorded, or is missing.
+    Covered { seq: i64, detail: String },
 }
 
 impl Problem {
@@ -128,7 +131,8 @@ impl Problem {
             | Problem::BrokenLink { seq }
             | Problem::Missing { seq }
             | Problem::HeadMismatch { seq }
-            | Problem::CheckpointMismatch { seq } => *seq,
+            | Problem::CheckpointMismatch { seq }
+            | Problem::Covered { seq, .. } => *seq,
         }
     }
 }
@@ -154,6 +158,7 @@ impl std::fmt::Display for Problem {
                 f,
                 "a checkpoint at audit event {seq} names another hash: the log was rewritten"
             ),
+            Problem::Covered { detail, .. } => f.write_str(detail),
         }
     }
 }

@@ -19,6 +19,7 @@ pub use store::{AuditFilter, StoredEvent};
 
 use crate::clock::UnixTime;
 use crate::db::{self, ChainHead, Tx};
+use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 use std::net::IpAddr;
 
@@ -201,6 +202,30 @@ pub async fn verify(db: &db::Db, extra: &[(i64, String)]) -> Result<Verification
         verifier.fail(Problem::CheckpointMismatch { seq: *seq });
     }
     Ok(verifier.finish(&head, checked))
+}
+
+/// A check of records whose hashes the chain holds (the consent ledger): the audit seq
+/// and what is wrong with the first record that does not fit.
+pub type CoveredCheck =
+    for<'a> fn(&'a db::Db) -> BoxFuture<'a, Result<Option<(i64, String)>, sqlx::Error>>;
+
+/// [`verify`], then, if the chain holds, each covered record check.
+pub async fn verify_all(
+    db: &db::Db,
+    extra: &[(i64, String)],
+    covered: &[CoveredCheck],
+) -> Result<Verification, sqlx::Error> {
+    let mut verification = verify(db, extra).await?;
+    for check in covered {
+        if !verification.ok {
+            break;
+        }
+        if let Some((seq, detail)) = check(db).await? {
+            verification.ok = false;
+            verification.problem = Some(Problem::Covered { seq, detail });
+        }
+    }
+    Ok(verification)
 }
 
 /// A client address as the log keeps it: the /24 of IPv4, the /48 of IPv6 — enough to see

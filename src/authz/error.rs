@@ -40,7 +40,7 @@ pub enum PolicyError {
 }
 
 /// Policy text and where it came from, to report errors as `file:line`.
-pub(super) struct Source<'a> {
+pub(crate) struct Source<'a> {
     pub origin: &'a str,
     pub text: &'a str,
 }
@@ -60,5 +60,28 @@ impl Source<'_> {
         // toml splits some messages over lines; a start-up error stays on one.
         let message = error.message().lines().collect::<Vec<_>>().join(": ");
         self.error(error.span().map_or(0, |span| span.start), message)
+    }
+}
+
+impl Source<'_> {
+    /// Refuses a name that is not lowercase words joined by `separator`.
+    pub fn check_name(
+        &self,
+        name: &toml::Spanned<String>,
+        what: &str,
+        separator: char,
+    ) -> Result<(), PolicyError> {
+        let is_word = |word: &str| {
+            let is_allowed = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_';
+            !word.is_empty() && word.bytes().all(is_allowed)
+        };
+        if name.get_ref().split(separator).all(is_word) {
+            return Ok(());
+        }
+        let message = format!(
+            "{what} `{}` must be lowercase words joined by `{separator}`",
+            name.get_ref()
+        );
+        Err(self.error(name.span().start, message))
     }
 }

@@ -178,7 +178,7 @@ fn declared_permissions(
     declared: BTreeMap<Spanned<String>, String>,
 ) -> Result<BTreeSet<String>, PolicyError> {
     let names = declared.into_keys().map(|name| {
-        check_name(source, &name, "permission", '.')?;
+        source.check_name(&name, "permission", '.')?;
         Ok(name.into_inner())
     });
     names.collect()
@@ -191,7 +191,7 @@ fn checked_role(
     name: Spanned<String>,
     entry: RoleEntry,
 ) -> Result<Role, PolicyError> {
-    check_name(source, &name, "role", '-')?;
+    source.check_name(&name, "role", '-')?;
     let mut permissions = BTreeSet::new();
     for permission in entry.permissions {
         if !declared.contains(permission.get_ref()) {
@@ -231,26 +231,6 @@ fn checked_role(
 
 /// Names end up in tokens, URLs and logs, so they are kept to plain ASCII
 /// words: `[a-z0-9_]+` joined by `separator`.
-fn check_name(
-    source: &Source<'_>,
-    name: &Spanned<String>,
-    what: &str,
-    separator: char,
-) -> Result<(), PolicyError> {
-    let is_word = |word: &str| {
-        let is_allowed = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_';
-        !word.is_empty() && word.bytes().all(is_allowed)
-    };
-    if name.get_ref().split(separator).all(is_word) {
-        return Ok(());
-    }
-    let message = format!(
-        "{what} `{}` must be lowercase words joined by `{separator}`",
-        name.get_ref()
-    );
-    Err(source.error(name.span().start, message))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

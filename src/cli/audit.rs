@@ -75,7 +75,7 @@ pub async fn audit(config: &Config, command: AuditCommand, json: bool) -> anyhow
             for path in &checkpoints {
                 outside.push(read_checkpoint(path, ring.as_ref())?);
             }
-            let result = audit::verify(&db, &outside).await?;
+            let result = audit::verify_all(&db, &outside, &[crate::consent::ledger_check]).await?;
             if let Some(problem) = &result.problem {
                 bail!("{problem}");
             }

@@ -1,5 +1,6 @@
-//! The command line: `trohet serve`, `migrate`, `policies check`, `keys rotate`, and the
-//! administrative `customer`, `person`, `membership` and `client` commands. Scripts depend
+//! The command line: `trohet serve`, `migrate`, `policies check`, `keys rotate`, the
+//! administrative `customer`, `person`, `membership` and `client` commands, and
+//! `purposes check` and `consent show|record`. Scripts depend
 //! on these names. Passwords come only from standard input, never from arguments.
 
 use crate::authz::Policies;
@@ -9,11 +10,13 @@ use std::path::PathBuf;
 
 mod audit;
 mod clients;
+mod consent;
 mod demo;
 mod people;
 
 use audit::AuditCommand;
 use clients::ClientCommand;
+use consent::{ConsentCommand, PurposesCommand};
 use people::{CustomerCommand, InviteArgs, MembershipCommand, PersonCommand};
 
 #[derive(Parser, Debug)]
@@ -40,7 +43,7 @@ struct GlobalArgs {
     /// A TOML configuration file
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Directory holding roles.toml [default: ./policies]
+    /// Directory holding roles.toml and purposes.toml [default: ./policies]
     #[arg(long, global = true, value_name = "DIR")]
     policies_dir: Option<PathBuf>,
     /// Print results as JSON
@@ -100,6 +103,16 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The purposes of processing (policies/purposes.toml)
+    Purposes {
+        #[command(subcommand)]
+        command: PurposesCommand,
+    },
+    /// Persons' consent decisions
+    Consent {
+        #[command(subcommand)]
+        command: ConsentCommand,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -154,14 +167,16 @@ impl Cli {
                 command: PoliciesCommand::Check,
             } => {
                 let policies = Policies::load(&config.policies.dir)?;
+                let purposes = crate::consent::Purposes::load(&config.policies.dir)?;
                 let roles = policies.roles().count();
+                let purposes = purposes.iter().count();
                 let summary = format!(
-                    "{roles} roles and {} permissions are valid",
+                    "{roles} roles, {} permissions and {purposes} purposes are valid",
                     policies.permission_count()
                 );
                 report(
                     json,
-                    serde_json::json!({"roles": roles, "permissions": policies.permission_count()}),
+                    serde_json::json!({"roles": roles, "permissions": policies.permission_count(), "purposes": purposes}),
                     &summary,
                 )
             }
@@ -181,6 +196,8 @@ impl Cli {
             Command::Client { command } => clients::client(&config, command, json).await,
             Command::Invite(args) => people::invite(&config, args, json).await,
             Command::Audit { command } => audit::audit(&config, command, json).await,
+            Command::Purposes { command } => consent::purposes(&config, command, json),
+            Command::Consent { command } => consent::consent(&config, command, json).await,
         }
     }
 }

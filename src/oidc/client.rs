@@ -3,7 +3,7 @@
 //! constant time; a slow password hash would add nothing to a random secret but latency.
 
 use super::jws::SigningAlg;
-use super::scope::ADMIN_SCOPE;
+use super::scope::REGISTERED_SCOPES;
 use crate::crypto;
 use serde::{Deserialize, Serialize};
 
@@ -135,7 +135,9 @@ pub enum ClientError {
     PublicClientCredentials,
     #[error("a pairwise client's redirect URIs must share one host (its sector)")]
     MixedSectors,
-    #[error("a client may be registered only with the extra scope admin, not {0}")]
+    #[error(
+        "a client may be registered only with the extra scopes admin, consent and consent:read, not {0}"
+    )]
     UnknownScope(String),
     #[error("database error")]
     Database(#[from] sqlx::Error),
@@ -146,7 +148,11 @@ pub fn validate(new: &NewClient) -> Result<String, ClientError> {
     if new.name.trim().is_empty() {
         return Err(ClientError::EmptyName);
     }
-    if let Some(scope) = new.extra_scopes.iter().find(|s| *s != ADMIN_SCOPE) {
+    if let Some(scope) = new
+        .extra_scopes
+        .iter()
+        .find(|s| !REGISTERED_SCOPES.contains(&s.as_str()))
+    {
         return Err(ClientError::UnknownScope(scope.clone()));
     }
     if new.grant_types.is_empty() {

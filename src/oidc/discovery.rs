@@ -4,7 +4,7 @@
 
 use super::Oidc;
 use super::jws::SigningAlg;
-use super::scope::SUPPORTED_SCOPES;
+use super::scope::{CLIENT_SCOPES, SUPPORTED_SCOPES};
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -111,6 +111,7 @@ pub fn document(issuer: &str) -> Result<bytes::Bytes, openidconnect::url::ParseE
     .set_scopes_supported(Some(
         SUPPORTED_SCOPES
             .iter()
+            .chain(&CLIENT_SCOPES)
             .map(|s| Scope::new(s.to_string()))
             .collect(),
     ))

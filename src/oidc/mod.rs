@@ -26,6 +26,7 @@ pub mod permission_check;
 pub mod principal;
 pub mod scope;
 pub mod store;
+mod subjects;
 mod token;
 pub mod tokens;
 mod userinfo;

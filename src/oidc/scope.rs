@@ -1,10 +1,13 @@
 //! Scopes: the OIDC standard ones plus `customer` (the active customer account) and
-//! `roles` (roles and permissions in that account).
+//! `roles` (roles and permissions in that account), and the ones a client must be
+//! registered with: `admin` and `consent` on a person's token, `consent:read` on a
+//! service client's.
 
 use std::collections::BTreeSet;
 use std::fmt;
 
-pub const SUPPORTED_SCOPES: [&str; 7] = [
+/// The scopes a person's token may carry.
+pub const SUPPORTED_SCOPES: [&str; 8] = [
     "openid",
     "profile",
     "email",
@@ -12,14 +15,23 @@ pub const SUPPORTED_SCOPES: [&str; 7] = [
     "customer",
     "roles",
     ADMIN_SCOPE,
+    CONSENT_SCOPE,
 ];
+
+/// The scopes a service client's own (client_credentials) token may carry.
+pub const CLIENT_SCOPES: [&str; 1] = [CONSENT_READ_SCOPE];
+
+/// The scopes a client may ask for only when registered with them.
+pub const REGISTERED_SCOPES: [&str; 3] = [ADMIN_SCOPE, CONSENT_SCOPE, CONSENT_READ_SCOPE];
+
+pub use crate::consent::routes::{CONSENT_READ_SCOPE, CONSENT_SCOPE};
 
 /// Lets a person's token call the admin API (with that person's own permissions). Only
 /// clients registered with it may ask for it, so an ordinary portal app's tokens cannot
 /// administer anything.
 pub const ADMIN_SCOPE: &str = "admin";
 
-/// The scopes every client may request; others (`admin`) must be registered.
+/// The scopes every client may request; the [`REGISTERED_SCOPES`] must be registered.
 pub const STANDARD_SCOPES: [&str; 6] = [
     "openid",
     "profile",

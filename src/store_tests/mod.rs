@@ -73,6 +73,7 @@ macro_rules! on_both_backends {
 }
 
 mod chain;
+mod consent;
 
 on_both_backends!(
     a_person_is_found_by_email_whatever_its_case,

@@ -20,6 +20,7 @@ mod cli_admin;
 mod cli_validation;
 mod code_flow;
 mod consent;
+mod consent_api;
 mod console;
 mod discovery;
 mod errors;

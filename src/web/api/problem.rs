@@ -20,6 +20,8 @@ pub enum Kind {
     PreconditionFailed,
     PreconditionRequired,
     Validation,
+    /// A decision about a purpose text that is no longer the one served.
+    StalePurposeVersion,
     Internal,
 }
 
@@ -35,6 +37,7 @@ impl Kind {
             Kind::PreconditionFailed => "precondition-failed",
             Kind::PreconditionRequired => "precondition-required",
             Kind::Validation => "validation",
+            Kind::StalePurposeVersion => "stale-purpose-version",
             Kind::Internal => "internal",
         }
     }
@@ -45,7 +48,9 @@ impl Kind {
             Kind::Unauthorized => StatusCode::UNAUTHORIZED,
             Kind::Forbidden => StatusCode::FORBIDDEN,
             Kind::NotFound => StatusCode::NOT_FOUND,
-            Kind::Conflict | Kind::LastCustomerAdmin => StatusCode::CONFLICT,
+            Kind::Conflict | Kind::LastCustomerAdmin | Kind::StalePurposeVersion => {
+                StatusCode::CONFLICT
+            }
             Kind::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Kind::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Kind::Validation => StatusCode::UNPROCESSABLE_ENTITY,
@@ -64,6 +69,7 @@ impl Kind {
             Kind::PreconditionFailed => "The resource changed since it was read",
             Kind::PreconditionRequired => "If-Match is required",
             Kind::Validation => "The request is not valid",
+            Kind::StalePurposeVersion => "The purpose text has changed",
             Kind::Internal => "The server could not complete the request",
         }
     }
@@ -74,6 +80,8 @@ impl Kind {
 pub struct Problem {
     pub kind: Kind,
     pub detail: Cow<'static, str>,
+    /// Members beside the standard ones (RFC 9457 §3.2), e.g. the current version.
+    extensions: serde_json::Map<String, serde_json::Value>,
     cause: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -86,6 +94,9 @@ pub struct ProblemBody {
     pub title: String,
     pub status: u16,
     pub detail: String,
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Problem {
@@ -93,6 +104,7 @@ impl Problem {
         Self {
             kind,
             detail: detail.into(),
+            extensions: Default::default(),
             cause: None,
         }
     }
@@ -102,8 +114,15 @@ impl Problem {
         Self {
             kind: Kind::Internal,
             detail: "see the server log".into(),
+            extensions: Default::default(),
             cause: Some(Box::new(cause)),
         }
+    }
+
+    /// Adds a member to the body (RFC 9457 §3.2).
+    pub fn with(mut self, name: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.extensions.insert(name.to_string(), value.into());
+        self
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -132,6 +151,7 @@ impl IntoResponse for Problem {
             title: self.kind.title().into(),
             status: status.as_u16(),
             detail: self.detail.into_owned(),
+            extensions: self.extensions,
         };
         let mut response = (status, axum::Json(body)).into_response();
         let headers = response.headers_mut();

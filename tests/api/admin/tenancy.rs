@@ -370,6 +370,23 @@ async fn routes(app: &TestApp, w: &World, n: usize) -> Vec<Route> {
         ),
         r(
             "GET",
+            format!("/api/v1/persons/{}/consents", w.a_member),
+            None,
+            "consents.read",
+            Scope::Staff,
+        ),
+        r(
+            "POST",
+            format!("/api/v1/persons/{}/consents", w.b_member),
+            Some(
+                json!({"purpose": "satisfaction-surveys", "decision": "granted",
+                        "note": "by phone", "language": "en"}),
+            ),
+            "consents.record",
+            Scope::Staff,
+        ),
+        r(
+            "GET",
             format!("/api/v1/customers/{b}/members"),
             None,
             "people.read",
@@ -524,12 +541,20 @@ async fn routes(app: &TestApp, w: &World, n: usize) -> Vec<Route> {
     routes
 }
 
-/// Every documented admin route except the one clients reach with their own credentials.
+/// Every documented admin route except those reached without a principal: by clients
+/// with their own credentials or scopes, by a person's `consent` token, or by anyone
+/// (consent_api.rs tests those).
 fn documented(document: &Value) -> BTreeSet<(String, String)> {
+    const NOT_ADMIN: [&str; 4] = [
+        "/api/v1/permissions/check",
+        "/api/v1/purposes",
+        "/api/v1/me/consents",
+        "/api/v1/consents/{sub}",
+    ];
     let mut all = BTreeSet::new();
     for (path, item) in document["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
-            if path != "/api/v1/permissions/check" {
+            if !NOT_ADMIN.contains(&path.as_str()) {
                 all.insert((method.to_uppercase(), path.clone()));
             }
         }
@@ -557,6 +582,7 @@ fn template(route_path: &str) -> String {
             "events",
             "verify",
             "disable",
+            "consents",
             "enable",
         ];
         out.push(if known.contains(&part) || i < 3 {

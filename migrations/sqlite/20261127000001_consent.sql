@@ -1,0 +1,60 @@
+-- Consent: the purposes' texts as served, each person's subject key, and the append-only
+-- ledger of decisions (GDPR Art. 7(1): the portal owner must be able to demonstrate each
+-- consent).
+
+-- Every version of every purpose trohet ever served, so a decision can always show the
+-- words behind it. `seq` orders a purpose's versions as they were first served;
+-- `material` says whether the version asked everyone again.
+create table purpose_version (
+    purpose_id text not null,
+    version text not null check (length(version) = 64),
+    seq integer not null check (seq > 0),
+    material integer not null check (material in (0, 1)),
+    legal_basis text not null
+        check (legal_basis in ('consent', 'contract', 'legitimate_interest', 'legal_obligation')),
+    texts text not null,
+    first_served_at integer not null,
+    primary key (purpose_id, version),
+    unique (purpose_id, seq)
+) strict;
+
+-- A person's keys, apart from the person so that erasure can destroy them: the ledger
+-- names a person only by a digest keyed with `subject_key`, and analytics by a pseudonym
+-- keyed with `pseudonym_secret`. Once this row is gone, those rows are anonymous.
+create table subject_key (
+    person_id text primary key references person (person_id) on delete cascade,
+    subject_key text not null,
+    pseudonym_secret text not null,
+    created_at integer not null
+) strict;
+
+-- One row per decision, never changed. `subject` is HMAC-SHA-256(subject key, "consent"),
+-- never the person id, e-mail or a client's `sub`. `entry_hash` covers every other column
+-- and is in the audit event at `audit_seq`, so an edit is caught by `trohet audit verify`.
+create table consent_event (
+    consent_event_id integer primary key,
+    receipt_id text not null unique,
+    subject text not null,
+    purpose_id text not null,
+    purpose_version text not null,
+    decision text not null check (decision in ('granted', 'refused', 'withdrawn')),
+    method text not null check (method in ('login_prompt', 'account_page', 'portal_app', 'staff')),
+    client_id text,
+    note text,
+    language text not null check (language in ('en', 'sv')),
+    recorded_at integer not null,
+    entry_hash text not null check (length(entry_hash) = 64),
+    audit_seq integer not null unique,
+    foreign key (purpose_id, purpose_version) references purpose_version (purpose_id, version)
+) strict;
+create index consent_event_subject on consent_event (subject, purpose_id, consent_event_id);
+create index consent_event_purpose on consent_event (purpose_id, consent_event_id);
+
+create trigger consent_event_refuses_update before update on consent_event
+begin
+    select raise(abort, 'consent_event is append-only');
+end;
+create trigger consent_event_refuses_delete before delete on consent_event
+begin
+    select raise(abort, 'consent_event is append-only');
+end;

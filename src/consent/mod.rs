@@ -1,0 +1,70 @@
+//! Consent (GDPR Art. 7): the purposes personal data is processed for, declared in
+//! `policies/purposes.toml` with versioned texts, and each person's decisions about them
+//! in an append-only ledger that lets the portal owner demonstrate every consent
+//! (Art. 7(1)) and makes withdrawing as easy as giving (Art. 7(3)).
+//!
+//! The ledger names a person only by a digest keyed with their subject key, which lives
+//! apart and is destroyed on erasure: the rows then stay countable but belong to nobody.
+//! Each row's hash is in the audit chain, and the database refuses to change a row.
+
+pub mod error;
+pub mod ledger;
+pub mod purpose;
+pub mod receipt;
+pub mod routes;
+mod service;
+mod store;
+
+pub use error::ConsentError;
+pub use ledger::{Decision, Entry, Method, State};
+pub use purpose::{LegalBasis, Purpose, Purposes};
+pub use service::{Provider, PurposeState, Recording, ledger_check, verify_ledger};
+
+use crate::authz::Policies;
+use crate::clock::Clock;
+use crate::db::Db;
+use ledger::VersionInfo;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// What the consent context needs, and nothing more.
+#[derive(Clone)]
+pub struct Consent {
+    db: Db,
+    clock: Clock,
+    policies: Arc<Policies>,
+    purposes: Arc<Purposes>,
+    /// Each purpose's served versions, in the order first served.
+    versions: Arc<HashMap<String, Vec<VersionInfo>>>,
+}
+
+impl Consent {
+    /// Records the versions of the purposes served now and loads their history.
+    pub async fn start(
+        db: Db,
+        clock: Clock,
+        policies: Arc<Policies>,
+        purposes: Arc<Purposes>,
+    ) -> Result<Consent, sqlx::Error> {
+        store::sync_versions(&db, purposes.iter(), clock.now()).await?;
+        let mut versions: HashMap<String, Vec<VersionInfo>> = HashMap::new();
+        for (purpose, info) in store::versions(&db).await? {
+            versions.entry(purpose).or_default().push(info);
+        }
+        Ok(Consent {
+            db,
+            clock,
+            policies,
+            purposes,
+            versions: Arc::new(versions),
+        })
+    }
+
+    pub fn purposes(&self) -> &Purposes {
+        &self.purposes
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+}

@@ -1,10 +1,10 @@
 //! Small, audited building blocks from `ring`: randomness, digests, HMAC, AEAD and the
 //! master key that wraps everything stored encrypted.
 
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use aws_lc_rs::{aead, digest, hkdf, hmac};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use ring::rand::{SecureRandom, SystemRandom};
-use ring::{aead, digest, hkdf, hmac};
 use std::path::Path;
 
 pub fn b64url(bytes: &[u8]) -> String {

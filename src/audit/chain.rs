@@ -3,7 +3,7 @@
 
 use super::StoredEvent;
 use crate::db::ChainHead;
-use ring::digest::{Context, SHA256};
+use aws_lc_rs::digest::{Context, SHA256};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
@@ -72,7 +72,7 @@ pub fn hash(event: &StoredEvent) -> String {
 }
 
 /// The digest of an event, encoding it into `buffer` (reused across a walk).
-fn digest(event: &EventRef<'_>, buffer: &mut Vec<u8>) -> ring::digest::Digest {
+fn digest(event: &EventRef<'_>, buffer: &mut Vec<u8>) -> aws_lc_rs::digest::Digest {
     buffer.clear();
     let fields = (
         event.seq,

@@ -29,7 +29,9 @@ pub enum ClientCommand {
         /// A staff role the client acts with at the admin API (client_credentials)
         #[arg(long = "role", value_name = "ROLE")]
         roles: Vec<String>,
-        /// An extra scope the client may request (`admin`: people's tokens for the admin API)
+        /// An extra scope the client may request: `admin` (people's tokens for the admin
+        /// API), `consent` (people's tokens read and record their consent), `consent:read`
+        /// (its own token reads anyone's consent)
         #[arg(long = "scope", value_name = "SCOPE")]
         scopes: Vec<String>,
     },

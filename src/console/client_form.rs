@@ -6,7 +6,9 @@ use super::forms::{RoleChoice, checked_roles, lines, role_boxes};
 use super::request::Visit;
 use crate::oidc::client::{Client, GrantType, NewClient};
 use crate::oidc::jws::SigningAlg;
-use crate::oidc::scope::{ADMIN_SCOPE, STANDARD_SCOPES};
+use crate::oidc::scope::{
+    ADMIN_SCOPE, CONSENT_READ_SCOPE, CONSENT_SCOPE, REGISTERED_SCOPES, STANDARD_SCOPES,
+};
 use maud::{Markup, html};
 
 const GRANT_TYPES: [GrantType; 3] = [
@@ -30,9 +32,11 @@ pub fn read(visit: &Visit, roles: &[RoleChoice]) -> Result<NewClient, String> {
         .collect();
     new.public = params.contains("public");
     new.pairwise = params.contains("pairwise");
-    if params.contains("scope.admin") {
-        new.extra_scopes = vec![ADMIN_SCOPE.to_string()];
-    }
+    new.extra_scopes = REGISTERED_SCOPES
+        .into_iter()
+        .filter(|s| params.contains(&format!("scope.{s}")))
+        .map(str::to_string)
+        .collect();
     new.roles = checked_roles(visit, STAFF_ROLE, roles);
     if let Some(alg) = params.get("id_token_alg") {
         new.id_token_alg = SigningAlg::parse(alg)
@@ -86,9 +90,15 @@ pub fn fields(
                 }
             }
         }
-        label.check {
-            input type="checkbox" name="scope.admin" checked[client.extra_scopes.iter().any(|s| s == ADMIN_SCOPE)];
-            " " (words.admin_scope)
+        @for (scope, label) in [
+            (ADMIN_SCOPE, words.admin_scope),
+            (CONSENT_SCOPE, words.consent_scope),
+            (CONSENT_READ_SCOPE, words.consent_read_scope),
+        ] {
+            label.check {
+                input type="checkbox" name=(format!("scope.{scope}")) checked[client.extra_scopes.iter().any(|s| s == scope)];
+                " " (label)
+            }
         }
         @if roles.iter().any(|r| r.grantable || client.roles.contains(&r.name)) {
             fieldset {

@@ -88,7 +88,7 @@ pub fn key_id(token: &str) -> Option<String> {
 /// `at_hash` (OIDC Core §3.1.3.6): the left half of the access token's hash, with the hash
 /// of the ID token's algorithm (SHA-512 for Ed25519, as the OpenID Foundation registered).
 pub fn at_hash(alg: SigningAlg, access_token: &str) -> String {
-    use ring::digest;
+    use aws_lc_rs::digest;
     let algorithm = match alg {
         SigningAlg::Rs256 | SigningAlg::Es256 => &digest::SHA256,
         SigningAlg::EdDsa => &digest::SHA512,

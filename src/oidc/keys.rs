@@ -8,10 +8,10 @@ use super::jws::SigningAlg;
 use crate::clock::UnixTime;
 use crate::crypto::{self, MasterKey};
 use crate::db::Db;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RsaKeyPair};
 use openidconnect::JsonWebKeyId;
 use openidconnect::core::{CoreJsonCurveType, CoreJsonWebKey, CoreJsonWebKeySet};
-use ring::rand::SystemRandom;
-use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RsaKeyPair};
 use std::sync::{Arc, RwLock};
 
 const SEAL_PURPOSE: &str = "signing-key";
@@ -54,7 +54,7 @@ impl SigningKey {
         // impossible for keys that loaded, so an empty signature (never valid) is returned.
         match &self.pair {
             Pair::Rsa(pair) => {
-                let mut sig = vec![0; pair.public().modulus_len()];
+                let mut sig = vec![0; pair.public_modulus_len()];
                 match pair.sign(&signature::RSA_PKCS1_SHA256, &rng, message, &mut sig) {
                     Ok(()) => sig,
                     Err(_) => Vec::new(),
@@ -241,7 +241,7 @@ fn open_row(master: &MasterKey, row: KeyRow) -> Result<SigningKey, KeyError> {
     let pair = pair_from_pkcs8(alg, &pkcs8).ok_or_else(corrupt)?;
     let jwk: CoreJsonWebKey = serde_json::from_str(&row.public_jwk).map_err(|_| corrupt())?;
     let public_key = match &pair {
-        Pair::Rsa(p) => p.public().as_ref().to_vec(),
+        Pair::Rsa(p) => p.public_key().as_ref().to_vec(),
         Pair::Ec(p) => p.public_key().as_ref().to_vec(),
         Pair::Ed(p) => p.public_key().as_ref().to_vec(),
     };
@@ -258,13 +258,11 @@ fn open_row(master: &MasterKey, row: KeyRow) -> Result<SigningKey, KeyError> {
 fn pair_from_pkcs8(alg: SigningAlg, pkcs8: &[u8]) -> Option<Pair> {
     match alg {
         SigningAlg::Rs256 => RsaKeyPair::from_pkcs8(pkcs8).ok().map(Pair::Rsa),
-        SigningAlg::Es256 => EcdsaKeyPair::from_pkcs8(
-            &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
-            pkcs8,
-            &SystemRandom::new(),
-        )
-        .ok()
-        .map(Pair::Ec),
+        SigningAlg::Es256 => {
+            EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8)
+                .ok()
+                .map(Pair::Ec)
+        }
         SigningAlg::EdDsa => Ed25519KeyPair::from_pkcs8(pkcs8).ok().map(Pair::Ed),
     }
 }
@@ -317,12 +315,9 @@ fn generate(alg: SigningAlg, kid: &str) -> Result<(Vec<u8>, CoreJsonWebKey), Key
             let doc =
                 EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
                     .map_err(|_| failed())?;
-            let pair = EcdsaKeyPair::from_pkcs8(
-                &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
-                doc.as_ref(),
-                &rng,
-            )
-            .map_err(|_| failed())?;
+            let pair =
+                EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, doc.as_ref())
+                    .map_err(|_| failed())?;
             // Uncompressed point: 0x04 || x (32 bytes) || y (32 bytes).
             let point = pair.public_key().as_ref();
             let (x, y) = (point[1..33].to_vec(), point[33..65].to_vec());

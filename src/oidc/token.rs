@@ -131,7 +131,7 @@ fn verify_pkce(challenge: Option<&str>, verifier: Option<&str>) -> Result<(), OA
                 && verifier
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
-            let digest = ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes());
+            let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes());
             let computed = crypto::b64url(digest.as_ref());
             if valid_form && crypto::constant_time_eq(computed.as_bytes(), challenge.as_bytes()) {
                 Ok(())

@@ -67,7 +67,7 @@ async fn replayed_code_is_refused_and_revokes_the_first_exchange() {
 #[tokio::test]
 async fn reused_refresh_token_revokes_the_whole_family() {
     let SignedIn {
-        app: _,
+        app: _app,
         person: _,
         rp,
         login,

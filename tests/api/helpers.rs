@@ -70,11 +70,25 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut trohet::config::Config))
     app
 }
 
+/// `TEST_LOG=1 cargo test -- --nocapture` shows the servers' logs.
+fn init_test_log() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    if std::env::var_os("TEST_LOG").is_some() {
+        ONCE.call_once(|| {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter("info,sqlx=warn")
+                .with_test_writer()
+                .try_init();
+        });
+    }
+}
+
 pub async fn spawn_app_configured(
     data_dir: &Path,
     database_url: Option<String>,
     configure: impl FnOnce(&mut trohet::config::Config),
 ) -> TestApp {
+    init_test_log();
     let mut config = trohet::config::Config::default();
     configure(&mut config);
     config.server.listen = "127.0.0.1:0".parse().expect("listen address");

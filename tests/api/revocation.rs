@@ -12,7 +12,7 @@ use crate::rp::{SignedIn, signed_in};
 #[tokio::test]
 async fn revoking_a_refresh_token_revokes_its_grant() {
     let SignedIn {
-        app: _,
+        app: _app,
         person: _,
         rp,
         login,

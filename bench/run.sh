@@ -97,12 +97,19 @@ cli migrate >/dev/null
 CUSTOMER=$(cli customer add --name "Bench AB" | jq -er .id)
 PERSON=$(echo "$PASSWORD" | cli person add --email "$EMAIL" --name Bench --customer "$CUSTOMER" \
   --role member --password-stdin | jq -er .id)
+# The bench person has decided on every purpose, so logins go straight through (an
+# undecided person meets the page that asks, once per browser session).
+for purpose in $(cli purposes check | jq -er '.purposes[] | select(.legal_basis == "consent") | .id'); do
+  cli consent record --person "$PERSON" --purpose "$purpose" --decision refused \
+    --method staff --note "bench setup" >/dev/null
+done
 OPS_JSON=$(cli client add --name ops --grant-type client_credentials --role admin)
 OPS_BASIC=$(printf '%s:%s' "$(jq -er .client_id <<<"$OPS_JSON")" "$(jq -er .client_secret <<<"$OPS_JSON")" | base64 -w0)
 PERSONS=${PERSONS:-100000}
 say "adding $PERSONS persons for the search benchmark"
 python3 "$BENCH/seed_persons.py" "$DATA/trohet.db" "$PERSONS"
-CLIENT_JSON=$(cli client add --name bench --redirect-uri "$REDIRECT_URI" \
+# First-party (the portal owner's own app): no OAuth consent page, as in panva's run.
+CLIENT_JSON=$(cli client add --name bench --first-party --redirect-uri "$REDIRECT_URI" \
   --grant-type authorization_code --grant-type refresh_token --grant-type client_credentials)
 CLIENT_ID=$(jq -er .client_id <<<"$CLIENT_JSON")
 CLIENT_SECRET=$(jq -er .client_secret <<<"$CLIENT_JSON")

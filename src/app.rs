@@ -89,6 +89,9 @@ impl App {
             mail_delivered: config.smtp.url.is_some(),
             revoker: Arc::new(Revoker(Some(cache.clone()))),
         };
+        let consent = Consent::start(db.clone(), clock.clone(), policies.clone(), purposes)
+            .await
+            .context("cannot record the purposes' versions")?;
         let oidc = Oidc::new(OidcParts {
             db: db.clone(),
             clock: clock.clone(),
@@ -100,12 +103,10 @@ impl App {
             policies: policies.clone(),
             metrics: metrics.clone(),
             cache,
+            consent: consent.clone(),
             pairwise_key: master.derive("pairwise-subject"),
         })
         .context("invalid issuer URL")?;
-        let consent = Consent::start(db.clone(), clock.clone(), policies.clone(), purposes)
-            .await
-            .context("cannot record the purposes' versions")?;
         Ok(App {
             listener,
             config,
@@ -221,6 +222,7 @@ impl App {
                 identity: self.identity.clone(),
                 oidc: self.oidc.clone(),
                 forms: self.forms.clone(),
+                controller: self.config.controller.clone(),
             })))
             .merge(console::router(Arc::new(self.console())))
             .merge(identity::routes::links::router(Arc::new(

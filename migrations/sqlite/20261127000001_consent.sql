@@ -58,3 +58,26 @@ create trigger consent_event_refuses_delete before delete on consent_event
 begin
     select raise(abort, 'consent_event is append-only');
 end;
+
+-- What a person allowed each client (OAuth consent, remembered): the next login with the
+-- same or fewer scopes skips the consent page. First-party clients (the portal owner's own
+-- apps) never ask.
+alter table client add column first_party integer not null default 0 check (first_party in (0, 1));
+
+create table scope_grant (
+    person_id text not null references person (person_id) on delete cascade,
+    client_id text not null references client (client_id) on delete cascade,
+    scope text not null,
+    granted_at integer not null,
+    last_used_at integer not null,
+    primary key (person_id, client_id)
+) strict;
+
+-- The page after login that asks about purposes not yet decided: a request remembers that
+-- it was shown, and a session that chose "decide later" is not asked again.
+alter table authorization_request add column purposes_asked_at integer;
+
+create table purpose_prompt_deferral (
+    sid text primary key references session (sid) on delete cascade,
+    deferred_at integer not null
+) strict;

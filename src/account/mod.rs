@@ -1,12 +1,16 @@
 //! `/account`: a signed-in person sees who they are, their customer accounts and roles,
 //! changes their name, language and password, sees their active sessions and the apps
-//! they signed in to, and ends any of them (GDPR Art. 15 and 21 in miniature). The page
+//! they signed in to, and ends any of them (GDPR Art. 15 and 21 in miniature);
+//! `/account/privacy` shows each purpose and takes their consent decisions (Art. 7). The page
 //! composes identity (the person, sessions) and the provider (the apps), so it lives above
 //! both.
 
+mod privacy;
+mod privacy_text;
 mod render;
 mod text;
 
+use crate::config::ControllerConfig;
 use crate::identity::{Identity, IdentityError, session::Session};
 use crate::oidc::Oidc;
 use crate::web::forms::Forms;
@@ -25,6 +29,8 @@ pub struct AccountPages {
     pub identity: Identity,
     pub oidc: Arc<Oidc>,
     pub forms: Forms,
+    /// Named in consent receipts.
+    pub controller: ControllerConfig,
 }
 
 pub fn router(pages: Arc<AccountPages>) -> Router {
@@ -34,6 +40,12 @@ pub fn router(pages: Arc<AccountPages>) -> Router {
         .route("/account/password", post(change_password))
         .route("/account/sessions/end", post(end_session))
         .route("/account/apps/revoke", post(revoke_app))
+        .route("/account/privacy", get(privacy::privacy))
+        .route("/account/privacy/decide", post(privacy::decide))
+        .route(
+            "/account/privacy/receipts/{receipt_id}",
+            get(privacy::receipt_download),
+        )
         .with_state(pages)
 }
 

@@ -69,6 +69,7 @@ pub async fn page(
                 Some(Err(refusal)) => p.error role="alert" { (refusal) },
                 None => {},
             }
+            p { a href="/account/privacy" { (words.privacy) } }
             @if administers { p { a href="/console" { (words.administration) } } }
             @if !memberships.is_empty() {
                 h2 { (text.customer_accounts) }

@@ -27,6 +27,7 @@ pub struct Words {
     pub stays_connected: &'static str,
     pub app_ended: &'static str,
     pub administration: &'static str,
+    pub privacy: &'static str,
 }
 
 impl Words {
@@ -63,6 +64,7 @@ static EN: Words = Words {
     stays_connected: "stays connected",
     app_ended: "The app was signed out.",
     administration: "Administration",
+    privacy: "Privacy: what your data is used for, and your choices",
 };
 
 static SV: Words = Words {
@@ -90,4 +92,5 @@ static SV: Words = Words {
     stays_connected: "förblir ansluten",
     app_ended: "Appen är utloggad.",
     administration: "Administration",
+    privacy: "Integritet: vad dina uppgifter används till, och dina val",
 };

@@ -80,7 +80,7 @@ pub async fn audit(config: &Config, command: AuditCommand, json: bool) -> anyhow
                 bail!("{problem}");
             }
             let text = format!(
-                "the audit chain is intact: {} events, head {} {}, {} checkpoints checked",
+                "the audit chain and the consent ledger it covers are intact: {} events, head {} {}, {} checkpoints checked",
                 result.events,
                 result.verified_seq,
                 result.verified_hash,

@@ -24,6 +24,9 @@ pub enum ClientCommand {
         /// Pairwise subject identifiers
         #[arg(long)]
         pairwise: bool,
+        /// The portal owner's own app: people are never asked to consent to it
+        #[arg(long)]
+        first_party: bool,
         #[arg(long, value_enum, default_value = "RS256")]
         id_token_alg: AlgArg,
         /// A staff role the client acts with at the admin API (client_credentials)
@@ -85,6 +88,7 @@ pub async fn client(config: &Config, command: ClientCommand, json: bool) -> anyh
             grant_types,
             public,
             pairwise,
+            first_party,
             id_token_alg,
             roles,
             scopes,
@@ -96,6 +100,7 @@ pub async fn client(config: &Config, command: ClientCommand, json: bool) -> anyh
             }
             new.public = public;
             new.pairwise = pairwise;
+            new.first_party = first_party;
             new.id_token_alg = match id_token_alg {
                 AlgArg::Rs256 => SigningAlg::Rs256,
                 AlgArg::Es256 => SigningAlg::Es256,

@@ -12,6 +12,7 @@ pub mod ledger;
 pub mod purpose;
 pub mod receipt;
 pub mod routes;
+pub mod scope_grant;
 mod service;
 mod store;
 

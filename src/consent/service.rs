@@ -69,7 +69,7 @@ pub struct Recording {
 
 impl Consent {
     /// Every purpose and where the person stands on it.
-    pub async fn states(&self, person_id: &str) -> Result<Vec<PurposeState>, ConsentError> {
+    pub async fn states(&self, person_id: &str) -> Result<Vec<PurposeState>, sqlx::Error> {
         let latest = match store::subject_key(&self.db, person_id).await? {
             Some(key) => store::latest(&self.db, &ledger::subject_of(&key)).await?,
             None => Vec::new(),
@@ -101,11 +101,47 @@ impl Consent {
     }
 
     /// The person's decisions, newest first.
-    pub async fn history(&self, person_id: &str) -> Result<Vec<Entry>, ConsentError> {
+    pub async fn history(&self, person_id: &str) -> Result<Vec<Entry>, sqlx::Error> {
         Ok(match store::subject_key(&self.db, person_id).await? {
             Some(key) => store::history(&self.db, &ledger::subject_of(&key), HISTORY_LIMIT).await?,
             None => Vec::new(),
         })
+    }
+
+    /// One of the person's own decisions, by its receipt id.
+    pub async fn own_entry(
+        &self,
+        person_id: &str,
+        receipt_id: &str,
+    ) -> Result<Option<Entry>, sqlx::Error> {
+        let Some(key) = store::subject_key(&self.db, person_id).await? else {
+            return Ok(None);
+        };
+        store::entry(&self.db, &ledger::subject_of(&key), receipt_id).await
+    }
+
+    /// The purposes to ask the person about after login: those resting on consent that
+    /// they have not decided on, or decided on a text since changed materially.
+    pub async fn to_ask(&self, person_id: &str) -> Result<Vec<PurposeState>, sqlx::Error> {
+        let states = self.states(person_id).await?;
+        Ok(states
+            .into_iter()
+            .filter(|s| s.state.is_some_and(State::needs_asking))
+            .collect())
+    }
+
+    /// Whether the page after login should ask: something is undecided and this browser
+    /// session did not choose "decide later".
+    pub async fn should_prompt(&self, person_id: &str, sid: &str) -> Result<bool, sqlx::Error> {
+        if self.to_ask(person_id).await?.is_empty() {
+            return Ok(false);
+        }
+        Ok(!store::prompt_deferred(&self.db, sid).await?)
+    }
+
+    /// "Decide later": this browser session is not asked again.
+    pub async fn defer_prompt(&self, sid: &str) -> Result<(), sqlx::Error> {
+        store::defer_prompt(&self.db, sid, self.clock.now()).await
     }
 
     /// Appends a decision to the ledger and its hash to the audit chain, in one

@@ -219,3 +219,36 @@ pub async fn latest_on(
     .fetch_optional(&mut **tx)
     .await
 }
+
+/// Whether this browser session chose "decide later" on the page after login.
+pub async fn prompt_deferred(db: &Db, sid: &str) -> Result<bool, sqlx::Error> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("select deferred_at from purpose_prompt_deferral where sid = $1")
+            .bind(sid)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.is_some())
+}
+
+pub async fn defer_prompt(db: &Db, sid: &str, now: UnixTime) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into purpose_prompt_deferral (sid, deferred_at) values ($1, $2) \
+         on conflict (sid) do nothing",
+    )
+    .bind(sid)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// One entry of a subject, by receipt id.
+pub async fn entry(db: &Db, subject: &str, receipt_id: &str) -> Result<Option<Entry>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {ENTRY_COLUMNS} from consent_event where subject = $1 and receipt_id = $2"
+    ))
+    .bind(subject)
+    .bind(receipt_id)
+    .fetch_optional(db)
+    .await
+}

@@ -32,6 +32,7 @@ pub fn read(visit: &Visit, roles: &[RoleChoice]) -> Result<NewClient, String> {
         .collect();
     new.public = params.contains("public");
     new.pairwise = params.contains("pairwise");
+    new.first_party = params.contains("first_party");
     new.extra_scopes = REGISTERED_SCOPES
         .into_iter()
         .filter(|s| params.contains(&format!("scope.{s}")))
@@ -62,6 +63,7 @@ pub fn settings(client: &Client) -> NewClient {
             .cloned()
             .collect(),
         roles: client.roles.clone(),
+        first_party: client.first_party,
     }
 }
 
@@ -89,6 +91,10 @@ pub fn fields(
                     " " (grant.as_str())
                 }
             }
+        }
+        label.check {
+            input type="checkbox" name="first_party" checked[client.first_party];
+            " " (words.first_party)
         }
         @for (scope, label) in [
             (ADMIN_SCOPE, words.admin_scope),

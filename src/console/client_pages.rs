@@ -147,6 +147,7 @@ fn client_facts(words: &Words, client: &Client) -> Markup {
             dt { (words.client_id) } dd { code { (client.client_id) } }
             dt { (words.client_type) } dd { (client_type(words, client)) }
             dt { (words.pairwise) } dd { (words.yes_no(client.pairwise)) }
+            dt { (words.first_party) } dd { (words.yes_no(client.first_party)) }
             dt { (words.id_token_alg) } dd { (client.id_token_alg.as_str()) }
             dt { (words.scopes) } dd { (client.scopes.join(" ")) }
             dt { (words.created) } dd { (rfc3339(client.created_at)) }

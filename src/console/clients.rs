@@ -116,6 +116,7 @@ async fn update_client(
         grant_types: Some(draft.grant_types.clone()),
         extra_scopes: Some(draft.extra_scopes.clone()),
         roles: Some(draft.roles.clone()),
+        first_party: Some(draft.first_party),
     };
     let updated = console
         .clients

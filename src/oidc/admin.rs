@@ -67,6 +67,7 @@ pub struct ClientPatch {
     pub grant_types: Option<Vec<GrantType>>,
     pub extra_scopes: Option<Vec<String>>,
     pub roles: Option<Vec<String>>,
+    pub first_party: Option<bool>,
 }
 
 /// Administration of clients and keys. The CLI builds one without a server; the server's
@@ -215,6 +216,7 @@ impl OidcAdmin {
             id_token_alg: current.id_token_alg,
             extra_scopes: extra_scopes.clone(),
             roles: patch.roles.clone().unwrap_or(current.roles.clone()),
+            first_party: patch.first_party.unwrap_or(current.first_party),
         };
         let sector_identifier = validate(&candidate)?;
         if current.pairwise && sector_identifier != current.sector_identifier {
@@ -232,6 +234,7 @@ impl OidcAdmin {
                 .chain(extra_scopes)
                 .collect(),
             roles: candidate.roles.clone(),
+            first_party: candidate.first_party,
             sector_identifier,
         };
         let now = self.clock.now();

@@ -39,6 +39,8 @@ pub struct ClientView {
     pub roles: Vec<String>,
     pub public: bool,
     pub pairwise: bool,
+    /// The portal owner's own app: people are never asked to consent to it.
+    pub first_party: bool,
     pub id_token_alg: String,
     pub created_at: String,
 }
@@ -59,6 +61,7 @@ impl From<Client> for ClientView {
             scopes: c.scopes,
             roles: c.roles,
             pairwise: c.pairwise,
+            first_party: c.first_party,
             id_token_alg: c.id_token_alg.as_str().to_string(),
             created_at: rfc3339(c.created_at),
         }
@@ -101,6 +104,9 @@ pub struct NewClientBody {
     pub public: bool,
     #[serde(default)]
     pub pairwise: bool,
+    /// The portal owner's own app: no OAuth consent page.
+    #[serde(default)]
+    pub first_party: bool,
     /// `RS256` (default), `ES256` or `EdDSA`.
     pub id_token_alg: Option<String>,
 }
@@ -114,6 +120,7 @@ pub struct ClientPatchBody {
     pub grant_types: Option<Vec<String>>,
     pub scopes: Option<Vec<String>>,
     pub roles: Option<Vec<String>>,
+    pub first_party: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -169,6 +176,7 @@ async fn create_client(
     new.roles = body.roles;
     new.public = body.public;
     new.pairwise = body.pairwise;
+    new.first_party = body.first_party;
     if let Some(alg) = body.id_token_alg {
         new.id_token_alg = SigningAlg::parse(&alg).ok_or_else(|| {
             Problem::new(
@@ -218,6 +226,7 @@ async fn update_client(
         grant_types: body.grant_types.map(grant_types).transpose()?,
         extra_scopes: body.scopes,
         roles: body.roles,
+        first_party: body.first_party,
     };
     let client = admin.update_client(&by, &client_id, patch, version).await?;
     Ok(Versioned(client.version, client.into()))

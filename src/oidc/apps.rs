@@ -1,9 +1,11 @@
 //! The apps a person signed in to, as `/account` shows them, and ending an app's access:
-//! every grant and refresh token of the person for that client goes at once, audited.
+//! every grant and refresh token of the person for that client goes at once, with what the
+//! person allowed it (the next sign-in asks again), audited.
 
 use super::Oidc;
 use super::store::{self, AppGrant};
 use crate::audit::{self, Actor, Event};
+use crate::consent::scope_grant;
 use crate::db;
 
 impl Oidc {
@@ -16,7 +18,8 @@ impl Oidc {
         let now = self.clock.now();
         let mut tx = db::begin_write(&self.db).await?;
         let revoked = store::revoke_app(&mut tx, person_id, client_id, now).await?;
-        if revoked > 0 {
+        let forgotten = scope_grant::forget(&mut tx, person_id, client_id).await?;
+        if revoked > 0 || forgotten {
             let event = Event::new(Actor::Person(person_id.into()), "grant.revoked")
                 .target("client", client_id)
                 .detail("grants_revoked", revoked);
@@ -24,6 +27,6 @@ impl Oidc {
         }
         tx.commit().await?;
         self.cache.forget_grants();
-        Ok(revoked > 0)
+        Ok(revoked > 0 || forgotten)
     }
 }

@@ -44,6 +44,8 @@ pub enum Decision {
     Login,
     SelectAccount,
     Consent,
+    /// Ask about purposes the person has not decided on (never blocking: "later" goes on).
+    AskPurposes,
     Issue,
     Fail(ErrorCode),
 }
@@ -55,6 +57,11 @@ pub struct Situation<'a> {
     pub progress: Option<&'a PendingRequest>,
     pub account_count: usize,
     pub active_account_valid: bool,
+    /// The client is not first-party and asks for scopes the person has not allowed it.
+    pub consent_needed: bool,
+    /// Purposes resting on consent that the person has not decided on (or decided on a
+    /// text since changed materially), and no "decide later" in this session.
+    pub purposes_to_ask: bool,
     pub now: i64,
 }
 
@@ -88,8 +95,16 @@ pub fn decide(request: &AuthorizationRequest, s: &Situation) -> Decision {
             Decision::SelectAccount
         };
     }
-    if request.prompts("consent") && !did(|p| p.consent_given_at) {
-        return Decision::Consent;
+    let must_ask = request.prompts("consent") || s.consent_needed;
+    if must_ask && !did(|p| p.consent_given_at) {
+        return if silent {
+            Decision::Fail(ErrorCode::ConsentRequired)
+        } else {
+            Decision::Consent
+        };
+    }
+    if s.purposes_to_ask && !silent && !did(|p| p.purposes_asked_at) {
+        return Decision::AskPurposes;
     }
     Decision::Issue
 }
@@ -397,6 +412,8 @@ mod tests {
             progress: None,
             account_count: accounts,
             active_account_valid: active_valid,
+            consent_needed: false,
+            purposes_to_ask: false,
             now: 1000,
         }
     }
@@ -440,6 +457,37 @@ mod tests {
         assert_eq!(
             decide(&request(&["consent"], None), &situation(Some(&s), 1, true)),
             Decision::Consent
+        );
+    }
+
+    #[test]
+    fn undecided_purposes_are_asked_once_after_login_but_never_in_a_silent_request() {
+        let s = session(990, None);
+        let undecided = Situation {
+            purposes_to_ask: true,
+            ..situation(Some(&s), 1, true)
+        };
+        assert_eq!(
+            decide(&request(&[], None), &undecided),
+            Decision::AskPurposes
+        );
+        assert_eq!(
+            decide(&request(&["none"], None), &undecided),
+            Decision::Issue
+        );
+    }
+
+    #[test]
+    fn scopes_not_yet_allowed_ask_and_fail_a_silent_request() {
+        let s = session(990, None);
+        let needed = Situation {
+            consent_needed: true,
+            ..situation(Some(&s), 1, true)
+        };
+        assert_eq!(decide(&request(&[], None), &needed), Decision::Consent);
+        assert_eq!(
+            decide(&request(&["none"], None), &needed),
+            Decision::Fail(ErrorCode::ConsentRequired)
         );
     }
 }

@@ -50,6 +50,8 @@ pub struct Client {
     pub sector_identifier: String,
     /// Staff roles a service client acts with at the admin API (client_credentials).
     pub roles: Vec<String>,
+    /// The portal owner's own app: people are never asked to consent to it.
+    pub first_party: bool,
     pub created_at: i64,
     pub version: i64,
 }
@@ -92,6 +94,8 @@ pub struct NewClient {
     pub extra_scopes: Vec<String>,
     /// Staff roles for a service client (checked against policies by the caller).
     pub roles: Vec<String>,
+    /// The portal owner's own app: no OAuth consent page.
+    pub first_party: bool,
 }
 
 impl NewClient {
@@ -106,6 +110,7 @@ impl NewClient {
             id_token_alg: SigningAlg::Rs256,
             extra_scopes: Vec::new(),
             roles: Vec::new(),
+            first_party: false,
         }
     }
 }

@@ -33,8 +33,8 @@ pub async fn insert(
     let client_secret = (!new.public).then(crypto::random_token);
     sqlx::query(
         "insert into client (client_id, name, secret_digest, redirect_uris, post_logout_redirect_uris, \
-         grant_types, scopes, id_token_alg, subject_type, sector_identifier, roles, created_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         grant_types, scopes, id_token_alg, subject_type, sector_identifier, roles, created_at, \
+         first_party) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(client_id)
     .bind(new.name.trim())
@@ -48,6 +48,7 @@ pub async fn insert(
     .bind(sector_identifier)
     .bind(json(&new.roles))
     .bind(now)
+    .bind(i64::from(new.first_party))
     .execute(&mut **tx)
     .await?;
     Ok(RegisteredClient {
@@ -103,13 +104,14 @@ struct ClientRow {
     subject_type: String,
     sector_identifier: String,
     roles: String,
+    first_party: i64,
     created_at: i64,
     version: i64,
 }
 
 const COLUMNS: &str = "client_id, name, secret_digest, redirect_uris, post_logout_redirect_uris, \
                        grant_types, scopes, id_token_alg, subject_type, sector_identifier, roles, \
-                       created_at, version";
+                       first_party, created_at, version";
 
 impl From<ClientRow> for Client {
     fn from(row: ClientRow) -> Self {
@@ -126,6 +128,7 @@ impl From<ClientRow> for Client {
             pairwise: row.subject_type == "pairwise",
             sector_identifier: row.sector_identifier,
             roles: list(&row.roles),
+            first_party: row.first_party == 1,
             created_at: row.created_at,
             version: row.version,
         }
@@ -184,6 +187,7 @@ pub struct ClientSettings {
     pub grant_types: Vec<GrantType>,
     pub scopes: Vec<String>,
     pub roles: Vec<String>,
+    pub first_party: bool,
     pub sector_identifier: String,
 }
 
@@ -196,8 +200,8 @@ pub async fn update(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "update client set name = $1, redirect_uris = $2, post_logout_redirect_uris = $3, \
-         grant_types = $4, scopes = $5, roles = $6, sector_identifier = $7, version = version + 1 \
-         where client_id = $8 and version = $9",
+         grant_types = $4, scopes = $5, roles = $6, sector_identifier = $7, first_party = $10, \
+         version = version + 1 where client_id = $8 and version = $9",
     )
     .bind(settings.name.trim())
     .bind(json(&settings.redirect_uris))
@@ -208,6 +212,7 @@ pub async fn update(
     .bind(&settings.sector_identifier)
     .bind(client_id)
     .bind(version)
+    .bind(i64::from(settings.first_party))
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -4,7 +4,9 @@
 use super::Oidc;
 use super::authorize::{self, AuthorizationRequest, Decision, Situation};
 use super::error::{ErrorCode, OAuthError};
+use super::scope::Scope;
 use super::store::{self, PendingRequest};
+use crate::consent::scope_grant;
 use crate::crypto;
 use crate::identity::{session, store as identity_store};
 use crate::web::i18n::Locale;
@@ -148,11 +150,21 @@ async fn decide_and_act(
     let active_valid = active
         .as_ref()
         .is_some_and(|id| memberships.iter().any(|m| &m.customer_account_id == id));
+    let consent_needed = match &session {
+        Some(s) => consent_needed(state, request, &s.person_id).await?,
+        None => false,
+    };
+    let purposes_to_ask = match &session {
+        Some(s) => state.consent.should_prompt(&s.person_id, &s.sid).await?,
+        None => false,
+    };
     let situation = Situation {
         session: session.as_ref(),
         progress: pending.as_ref(),
         account_count: memberships.len(),
         active_account_valid: active_valid,
+        consent_needed,
+        purposes_to_ask,
         now,
     };
     let page = match authorize::decide(request, &situation) {
@@ -160,6 +172,7 @@ async fn decide_and_act(
             forget(state, pending.as_ref()).await?;
             let description = match code {
                 ErrorCode::AccountSelectionRequired => "the person must choose a customer account",
+                ErrorCode::ConsentRequired => "the person must allow the client",
                 _ => "the person must log in",
             };
             return Err(OAuthError::new(code, description));
@@ -187,12 +200,31 @@ async fn decide_and_act(
         Decision::Login => "/login",
         Decision::SelectAccount => "/select-account",
         Decision::Consent => "/consent",
+        Decision::AskPurposes => "/privacy-choices",
     };
     let id = match pending {
         Some(p) => p.authorization_request_id,
         None => remember(state, request, now).await?,
     };
     Ok(Redirect::to(&authorize::interaction_url(page, &id)).into_response())
+}
+
+/// Whether the person must be asked before this client gets what it asks for: never for a
+/// first-party client, otherwise when it asks for a scope the person has not allowed it.
+async fn consent_needed(
+    state: &Oidc,
+    request: &AuthorizationRequest,
+    person_id: &str,
+) -> Result<bool, OAuthError> {
+    let Some(client) = super::cache::client(state, &request.client_id).await? else {
+        return Ok(false);
+    };
+    if client.first_party {
+        return Ok(false);
+    }
+    let allowed = scope_grant::allowed(&state.db, person_id, &client.client_id).await?;
+    let allowed = Scope::parse(allowed.as_deref().unwrap_or_default());
+    Ok(!Scope::parse(&request.scope).is_subset_of(&allowed))
 }
 
 async fn remember(

@@ -1,5 +1,7 @@
 //! The steps between login and code: choosing the active customer account (a person in
-//! several accounts works in one at a time) and, with `prompt=consent`, allowing the client.
+//! several accounts works in one at a time) and allowing the client what it asks for. What
+//! the person allowed is remembered per client; a client asking for more names only the
+//! new scopes, and `prompt=consent` asks again for all of them.
 
 use super::Oidc;
 use super::authorize::{self, AuthorizationRequest, interaction_url};
@@ -7,6 +9,9 @@ use super::error::{ErrorCode, OAuthError};
 use super::flow::load_pending;
 use super::scope::Scope;
 use super::store::{self, PendingRequest, Step};
+use crate::audit::{self, Actor, Event};
+use crate::consent::scope_grant;
+use crate::db;
 use crate::identity::session::{self, Session};
 use crate::identity::store as identity_store;
 use crate::web::i18n::Locale;
@@ -20,14 +25,14 @@ use maud::{Markup, html};
 use std::sync::Arc;
 
 /// A pending request together with the browser's session, or the response to send instead.
-struct Step2 {
-    pending: PendingRequest,
-    request: AuthorizationRequest,
-    session: Session,
-    locale: Locale,
+pub(super) struct Step2 {
+    pub(super) pending: PendingRequest,
+    pub(super) request: AuthorizationRequest,
+    pub(super) session: Session,
+    pub(super) locale: Locale,
 }
 
-async fn context(
+pub(super) async fn context(
     state: &Oidc,
     headers: &HeaderMap,
     query: Option<&str>,
@@ -55,7 +60,7 @@ async fn context(
 }
 
 /// The same for a form post, after checking its CSRF token.
-async fn posted(
+pub(super) async fn posted(
     state: &Oidc,
     headers: &HeaderMap,
     body: &[u8],
@@ -78,7 +83,7 @@ async fn posted(
     Ok((step, params))
 }
 
-fn page(
+pub(super) fn page(
     state: &Oidc,
     headers: &HeaderMap,
     locale: Locale,
@@ -176,19 +181,33 @@ pub async fn consent_page(
         Ok(client) => client.map(|c| c.name.clone()).unwrap_or_default(),
         Err(error) => return unavailable(step.locale, "read the client asking consent", &error),
     };
+    let allowed = if step.request.prompt.iter().any(|p| p == "consent") {
+        None
+    } else {
+        let person = &step.session.person_id;
+        match scope_grant::allowed(&state.db, person, &step.request.client_id).await {
+            Ok(allowed) => allowed.map(|a| Scope::parse(&a)),
+            Err(error) => return unavailable(step.locale, "read what was allowed", &error),
+        }
+    };
     let text = step.locale.text();
     let scope = Scope::parse(&step.request.scope);
+    let is_new = |name: &str| allowed.as_ref().is_none_or(|a| !a.contains(name));
     let described: Vec<&str> = text
         .scope_names
         .iter()
-        .filter(|(name, _)| scope.contains(name))
+        .filter(|(name, _)| scope.contains(name) && is_new(name))
         .map(|(_, description)| *description)
         .collect();
+    let intro = match allowed {
+        Some(_) => text.consent_more,
+        None => text.consent_intro,
+    };
     let auth = step.pending.authorization_request_id.clone();
     page(&state, &headers, step.locale, text.consent_title, |csrf| {
         html! {
             h1 { (text.consent_title) }
-            p { strong { (client_name) } " " (text.consent_intro) }
+            p { strong { (client_name) } " " (intro) }
             ul.scopes { @for d in &described { li { (d) } } }
             form method="post" action="/consent" {
                 (hidden("csrf", csrf))
@@ -212,8 +231,7 @@ pub async fn consent_submit(
     };
     let id = &step.pending.authorization_request_id;
     if params.get("decision") == Some("allow") {
-        return match store::mark_request(&state.db, id, Step::ConsentGiven, state.clock.now()).await
-        {
+        return match allow(&state, &step).await {
             Ok(()) => Redirect::to(&interaction_url("/authorize/continue", id)).into_response(),
             Err(error) => unavailable(step.locale, "record consent", &error),
         };
@@ -228,4 +246,24 @@ pub async fn consent_submit(
         step.request.state.as_deref(),
         &error,
     )
+}
+
+/// Remembers what the person allowed the client (with what they allowed before), audited,
+/// and marks the request as consented.
+async fn allow(state: &Oidc, step: &Step2) -> Result<(), sqlx::Error> {
+    let now = state.clock.now();
+    let person = &step.session.person_id;
+    let client = &step.request.client_id;
+    let before = scope_grant::allowed(&state.db, person, client).await?;
+    let mut allowed = Scope::parse(before.as_deref().unwrap_or_default());
+    allowed.extend(&Scope::parse(&step.request.scope));
+    let mut tx = db::begin_write(&state.db).await?;
+    scope_grant::remember(&mut tx, person, client, &allowed.to_string(), now).await?;
+    let event = Event::new(Actor::Person(person.clone()), "app.allowed")
+        .target("client", client.as_str())
+        .detail("scope", step.request.scope.as_str());
+    audit::record(&mut tx, event, now).await?;
+    tx.commit().await?;
+    let id = &step.pending.authorization_request_id;
+    store::mark_request(&state.db, id, Step::ConsentGiven, now).await
 }

@@ -24,6 +24,7 @@ mod login;
 mod logout;
 pub mod permission_check;
 pub mod principal;
+mod purposes_prompt;
 pub mod scope;
 pub mod store;
 mod subjects;
@@ -34,6 +35,7 @@ mod userinfo;
 use crate::authz::Policies;
 use crate::clock::Clock;
 use crate::config::TokenConfig;
+use crate::consent::Consent;
 use crate::db::Db;
 use crate::identity::Identity;
 use crate::ops::Metrics;
@@ -60,6 +62,8 @@ pub struct Oidc {
     pub policies: Arc<Policies>,
     pub metrics: Arc<Metrics>,
     pub cache: Arc<cache::OidcCache>,
+    /// Purposes and decisions: the page after login asks about undecided ones.
+    pub consent: Consent,
     pairwise_key: [u8; 32],
     discovery_json: bytes::Bytes,
     /// Access tokens use a fast signature: resource servers verify them on every call.
@@ -78,6 +82,7 @@ pub struct OidcParts {
     pub policies: Arc<Policies>,
     pub metrics: Arc<Metrics>,
     pub cache: Arc<cache::OidcCache>,
+    pub consent: Consent,
     pub pairwise_key: [u8; 32],
 }
 
@@ -95,6 +100,7 @@ impl Oidc {
             policies: parts.policies,
             metrics: parts.metrics,
             cache: parts.cache,
+            consent: parts.consent,
             pairwise_key: parts.pairwise_key,
             access_token_alg: SigningAlg::EdDsa,
         })
@@ -134,6 +140,10 @@ pub fn router(state: Arc<Oidc>, demo: bool) -> Router {
         .route(
             "/select-account",
             get(interaction::select_account_page).post(interaction::select_account_submit),
+        )
+        .route(
+            "/privacy-choices",
+            get(purposes_prompt::choices_page).post(purposes_prompt::choices_submit),
         )
         .route(
             "/consent",

@@ -67,6 +67,11 @@ impl Scope {
         self.0.remove(value);
     }
 
+    /// Adds every value of `other`.
+    pub fn extend(&mut self, other: &Scope) {
+        self.0.extend(other.0.iter().cloned());
+    }
+
     pub fn is_subset_of(&self, other: &Scope) -> bool {
         self.0.is_subset(&other.0)
     }

@@ -14,6 +14,7 @@ pub struct PendingRequest {
     pub login_at: Option<i64>,
     pub account_chosen_at: Option<i64>,
     pub consent_given_at: Option<i64>,
+    pub purposes_asked_at: Option<i64>,
     pub created_at: i64,
 }
 
@@ -46,7 +47,7 @@ pub async fn find_request(
 ) -> Result<Option<PendingRequest>, sqlx::Error> {
     sqlx::query_as(
         "select authorization_request_id, client_id, params, login_at, account_chosen_at, \
-         consent_given_at, created_at from authorization_request \
+         consent_given_at, purposes_asked_at, created_at from authorization_request \
          where authorization_request_id = $1 and expires_at > $2",
     )
     .bind(id)
@@ -61,6 +62,7 @@ pub enum Step {
     Login,
     AccountChosen,
     ConsentGiven,
+    PurposesAsked,
 }
 
 pub async fn mark_request(db: &Db, id: &str, step: Step, now: UnixTime) -> Result<(), sqlx::Error> {
@@ -68,6 +70,7 @@ pub async fn mark_request(db: &Db, id: &str, step: Step, now: UnixTime) -> Resul
         Step::Login => "login_at",
         Step::AccountChosen => "account_chosen_at",
         Step::ConsentGiven => "consent_given_at",
+        Step::PurposesAsked => "purposes_asked_at",
     };
     sqlx::query(&format!(
         "update authorization_request set {column} = $1 where authorization_request_id = $2"
@@ -126,6 +129,9 @@ pub async fn insert_grant_with_code(
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
+    if let Some(person_id) = &grant.person_id {
+        crate::consent::scope_grant::touch(&mut tx, person_id, &grant.client_id, now).await?;
+    }
     if let (Some(pairwise), Some(person_id)) = (pairwise, &grant.person_id) {
         sqlx::query(
             "insert into pairwise_subject (sector_identifier, subject, person_id) \
@@ -197,19 +203,19 @@ pub async fn revoke_grant(
     Ok(done.rows_affected() == 1)
 }
 
-/// An app a person signed in to: the client and what the person's live grants to it hold.
+/// An app a person signed in to or allowed: the client, what the person allowed it (or,
+/// for a first-party app, what their newest live grant holds), and when it was last used.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AppGrant {
     pub client_id: String,
     pub client_name: String,
-    /// The scopes of the newest live grant.
     pub scope: String,
     pub signed_in_at: i64,
     /// Whether a grant outlives browser sessions (`offline_access`).
     pub offline: i64,
 }
 
-/// The apps with live grants of a person, newest sign-in first.
+/// The apps a person allowed or has live grants with, most recently used first.
 pub async fn apps_of(db: &Db, person_id: &str) -> Result<Vec<AppGrant>, sqlx::Error> {
     let rows: Vec<AppGrant> = sqlx::query_as(
         "select g.client_id, c.name as client_name, g.scope, g.created_at as signed_in_at, g.offline \
@@ -226,6 +232,24 @@ pub async fn apps_of(db: &Db, person_id: &str) -> Result<Vec<AppGrant>, sqlx::Er
             None => apps.push(row),
         }
     }
+    let allowed: Vec<AppGrant> = sqlx::query_as(
+        "select s.client_id, c.name as client_name, s.scope, s.last_used_at as signed_in_at, \
+         0 as offline from scope_grant s join client c on c.client_id = s.client_id \
+         where s.person_id = $1",
+    )
+    .bind(person_id)
+    .fetch_all(db)
+    .await?;
+    for row in allowed {
+        match apps.iter_mut().find(|a| a.client_id == row.client_id) {
+            Some(app) => {
+                app.scope = row.scope;
+                app.signed_in_at = app.signed_in_at.max(row.signed_in_at);
+            }
+            None => apps.push(row),
+        }
+    }
+    apps.sort_by_key(|a| std::cmp::Reverse(a.signed_in_at));
     Ok(apps)
 }
 

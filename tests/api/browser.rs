@@ -100,6 +100,23 @@ impl Page {
         buttons
     }
 
+    /// `(name, value)` of every radio button, in page order.
+    pub fn radios(&self) -> Vec<(String, String)> {
+        let mut radios = Vec::new();
+        let mut rest = self.body.as_str();
+        while let Some(at) = rest.find("<input") {
+            rest = &rest[at..];
+            let tag_end = rest.find('>').expect("input tag ends");
+            let tag = &rest[..tag_end];
+            rest = &rest[tag_end..];
+            if attribute(tag, "type").as_deref() == Some("radio") {
+                let name = attribute(tag, "name").unwrap_or_default();
+                radios.push((name, attribute(tag, "value").unwrap_or_default()));
+            }
+        }
+        radios
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -241,6 +258,9 @@ pub struct Answers {
     pub account_id: Option<String>,
     /// Deny instead of allow on /consent.
     pub deny_consent: bool,
+    /// On /privacy-choices, the choice for every purpose asked (`granted` or `refused`);
+    /// `None` answers "decide later".
+    pub purposes: Option<&'static str>,
 }
 
 /// Result of a login dance: the paths of the pages shown, and where it left the server.
@@ -251,7 +271,7 @@ pub struct Dance {
 }
 
 /// Starts at `start` (usually an authorization URL) and answers the login,
-/// account-choice and consent pages until the server redirects off-origin.
+/// account-choice, consent and privacy-choice pages until the server redirects off-origin.
 pub async fn dance(browser: &Browser, start: &str, person: &Person, answers: &Answers) -> Dance {
     let mut pages = Vec::new();
     let mut landing = browser.visit(start).await;
@@ -295,6 +315,21 @@ pub async fn dance(browser: &Browser, start: &str, person: &Person, answers: &An
                 };
                 fields.push(("decision".into(), decision.into()));
                 browser.submit("/consent", &fields).await
+            }
+            "/privacy-choices" => {
+                match answers.purposes {
+                    Some(choice) => {
+                        let mut names: Vec<String> =
+                            page.radios().into_iter().map(|(name, _)| name).collect();
+                        names.dedup();
+                        for name in names {
+                            fields.push((name, choice.to_string()));
+                        }
+                        fields.push(("action".into(), "save".into()));
+                    }
+                    None => fields.push(("action".into(), "later".into())),
+                }
+                browser.submit("/privacy-choices", &fields).await
             }
             other => panic!(
                 "unexpected page {other} ({}) during login:\n{}",

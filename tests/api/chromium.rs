@@ -310,11 +310,10 @@ fn query(url: &Url, name: &str) -> Option<String> {
 }
 
 async fn authorize_url(app: &TestApp, ui_locales: Option<&str>) -> String {
-    let client = app
-        .admin
-        .add_client(NewClient::new("Portal", vec![REDIRECT_URI.into()]))
-        .await
-        .expect("add client");
+    // First-party: the app's own consent page is another test's business.
+    let mut new = NewClient::new("Portal", vec![REDIRECT_URI.into()]);
+    new.first_party = true;
+    let client = app.admin.add_client(new).await.expect("add client");
     let mut url = Url::parse(&app.url("/authorize")).expect("authorize URL");
     url.query_pairs_mut()
         .append_pair("response_type", "code")
@@ -424,6 +423,11 @@ async fn the_code_flow_completes_in_a_real_browser() {
 
             browser.goto(&authorize).await.expect("open /authorize");
             sign_in(&browser, &person).await;
+            wait_for(&browser, r#"button[name="action"][value="later"]"#)
+                .await
+                .click()
+                .await
+                .expect("decide about purposes later");
             // Nothing listens on the redirect URI: Chromium shows an error page,
             // but its URL is the one the server redirected to.
             let back = wait_for_url(&browser, "the redirect to the client", |url| {

@@ -61,7 +61,12 @@ async fn full_flow(alg: SigningAlg, expected_alg: CoreJwsSigningAlgorithm) {
         ..Answers::default()
     };
     let login = rp.log_in(&browser, &person, &ALL_SCOPES, &answers).await;
-    assert_eq!(login.pages, ["/login", "/select-account"], "pages shown");
+    // A new person also meets the app's consent page and the purposes not yet decided.
+    assert_eq!(
+        login.pages,
+        ["/login", "/select-account", "/consent", "/privacy-choices"],
+        "pages shown"
+    );
 
     // The ID token is signed with the client's algorithm and binds the access token.
     let id_token = login.id_token();

@@ -8,12 +8,14 @@
 
 mod account;
 mod admin;
+mod app_consent;
 mod browser;
 mod helpers;
 mod rp;
 mod rp_types;
 
 mod chromium;
+mod chromium_consent;
 mod chromium_console;
 mod cli;
 mod cli_admin;
@@ -32,6 +34,7 @@ mod malformed;
 mod operations;
 mod pages;
 mod pairwise;
+mod privacy_choices;
 mod prompts;
 mod protection;
 mod revocation;

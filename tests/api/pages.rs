@@ -216,8 +216,10 @@ async fn sign_out_ends_the_session() {
         &Answers::default(),
     )
     .await;
-    assert!(
-        sso.pages.is_empty(),
+    // No login: only the app's consent and the undecided purposes are asked.
+    assert_eq!(
+        sso.pages,
+        ["/consent", "/privacy-choices"],
         "the session serves authorization requests"
     );
 

@@ -42,9 +42,10 @@ async fn prompt_login_asks_for_the_password_again_despite_a_session() {
     let again = rp
         .complete(&browser, &person, request, &Answers::default())
         .await;
+    // A new login is a new session: undecided purposes are asked again.
     assert_eq!(
         again.pages,
-        ["/login"],
+        ["/login", "/privacy-choices"],
         "prompt=login must show the login form"
     );
 }
@@ -78,7 +79,7 @@ async fn max_age_older_than_the_login_asks_for_the_password_again() {
         .await;
     assert_eq!(
         fresh.pages,
-        ["/login"],
+        ["/login", "/privacy-choices"],
         "max_age exceeded must show the login form"
     );
     let fresh_auth_time = fresh.claims.auth_time().expect("auth_time");

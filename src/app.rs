@@ -10,7 +10,7 @@ use crate::authz::Policies;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::consent::routes::ConsentApi;
-use crate::consent::{Consent, Purposes};
+use crate::consent::{Consent, Interests, Purposes};
 use crate::console::{self, Console};
 use crate::crypto::MasterKey;
 use crate::db::{self, Backend, Db};
@@ -56,6 +56,8 @@ pub struct App {
     consent: Consent,
     forms: Forms,
     oidc: Arc<Oidc>,
+    /// Seals what must be opaque to clients (audience cursors).
+    master: MasterKey,
 }
 
 impl App {
@@ -65,7 +67,9 @@ impl App {
 
     pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<App> {
         let policies = Arc::new(Policies::load(&config.policies.dir)?);
-        let purposes = Arc::new(Purposes::load(&config.policies.dir)?);
+        let purposes = Purposes::load(&config.policies.dir)?;
+        let interests = Arc::new(Interests::load(&config.policies.dir, &purposes)?);
+        let purposes = Arc::new(purposes);
         let db = open_database(&config).await?;
         let master = load_master_key(&config)?;
         let listener = TcpListener::bind(config.server.listen)
@@ -89,9 +93,15 @@ impl App {
             mail_delivered: config.smtp.url.is_some(),
             revoker: Arc::new(Revoker(Some(cache.clone()))),
         };
-        let consent = Consent::start(db.clone(), clock.clone(), policies.clone(), purposes)
-            .await
-            .context("cannot record the purposes' versions")?;
+        let consent = Consent::start(
+            db.clone(),
+            clock.clone(),
+            policies.clone(),
+            purposes,
+            interests,
+        )
+        .await
+        .context("cannot record the purposes' versions")?;
         let oidc = Oidc::new(OidcParts {
             db: db.clone(),
             clock: clock.clone(),
@@ -120,6 +130,7 @@ impl App {
             consent,
             forms,
             oidc: Arc::new(oidc),
+            master,
         })
     }
 
@@ -151,6 +162,7 @@ impl App {
                 consent: self.consent.clone(),
                 provider: self.oidc.clone(),
                 controller: self.config.controller.clone(),
+                cursors: self.master.clone(),
             })));
         api::router(routes, self.oidc.clone())
     }
@@ -407,9 +419,11 @@ pub(crate) async fn open_admin(config: &Config) -> anyhow::Result<(Admin, Db)> {
 /// would.
 pub(crate) async fn open_consent(config: &Config) -> anyhow::Result<Consent> {
     let policies = Arc::new(Policies::load(&config.policies.dir)?);
-    let purposes = Arc::new(Purposes::load(&config.policies.dir)?);
+    let purposes = Purposes::load(&config.policies.dir)?;
+    let interests = Arc::new(Interests::load(&config.policies.dir, &purposes)?);
     let db = open_database(config).await?;
-    Ok(Consent::start(db, Clock::system(), policies, purposes).await?)
+    let purposes = Arc::new(purposes);
+    Ok(Consent::start(db, Clock::system(), policies, purposes, interests).await?)
 }
 
 /// The issuer as configured, or as `serve` would derive it from the listen address.

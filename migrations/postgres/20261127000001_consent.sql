@@ -82,3 +82,27 @@ create table purpose_prompt_deferral (
     sid text primary key references session (sid) on delete cascade,
     deferred_at bigint not null
 );
+
+-- Each person's latest decision per purpose: a cache of the ledger, written in the
+-- transaction of each ledger row (and rebuilt from the ledger in the tests), so that the
+-- people who grant a purpose can be listed (audiences). It names the person, so it goes
+-- with them; the ledger does not.
+create table consent_current (
+    person_id text not null references person (person_id) on delete cascade,
+    purpose_id text not null,
+    purpose_version text not null,
+    decision text not null check (decision in ('granted', 'refused', 'withdrawn')),
+    receipt_id text not null,
+    primary key (person_id, purpose_id)
+);
+create index consent_current_purpose on consent_current (purpose_id, decision, person_id);
+
+-- The news topics a person chose (policies/interests.toml); kept only while they grant
+-- the purpose the topics serve.
+create table person_interest (
+    person_id text not null references person (person_id) on delete cascade,
+    topic text not null,
+    chosen_at bigint not null,
+    primary key (person_id, topic)
+);
+create index person_interest_topic on person_interest (topic, person_id);

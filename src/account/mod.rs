@@ -42,6 +42,7 @@ pub fn router(pages: Arc<AccountPages>) -> Router {
         .route("/account/apps/revoke", post(revoke_app))
         .route("/account/privacy", get(privacy::privacy))
         .route("/account/privacy/decide", post(privacy::decide))
+        .route("/account/privacy/interests", post(privacy::save_interests))
         .route(
             "/account/privacy/receipts/{receipt_id}",
             get(privacy::receipt_download),

@@ -49,6 +49,10 @@ async fn render(
         let apps = pages.oidc.apps_of(person).await?;
         Ok::<_, sqlx::Error>((states, history, apps))
     };
+    let chosen = match consent.interests_of(person).await {
+        Ok(chosen) => chosen,
+        Err(error) => return unavailable(locale, "read the chosen topics", &error),
+    };
     let (states, history, apps) = match loaded.await {
         Ok(found) => found,
         Err(error) => return unavailable(locale, "render the privacy page", &error),
@@ -64,6 +68,9 @@ async fn render(
                 @if let Some(notice) = notice { p.notice role="status" { (notice) } }
                 @for state in &states {
                     (purpose_section(pages, words, language, csrf, state))
+                    @if state.purpose_id == consent.interests().purpose() {
+                        (interests_form(pages, words, language, csrf, state, &chosen))
+                    }
                 }
                 h2 { (words.history) }
                 (history_table(pages, words, language, &history))
@@ -120,6 +127,60 @@ fn purpose_section(
                 }
             }
         }
+    }
+}
+
+/// The news topics, to choose while the purpose they serve is granted.
+fn interests_form(
+    pages: &AccountPages,
+    words: &PrivacyWords,
+    language: &str,
+    csrf: &str,
+    state: &PurposeState,
+    chosen: &[String],
+) -> Markup {
+    let granted = state.state.is_some_and(|s| s.is_granted());
+    html! {
+        section.interests id="interests" {
+            h3 { (words.interests) }
+            @if granted {
+                form method="post" action="/account/privacy/interests" {
+                    (hidden("csrf", csrf))
+                    @for (id, name) in pages.oidc.consent.interests().topics(language) {
+                        label.check {
+                            input type="checkbox" name=(format!("topic.{id}")) checked[chosen.iter().any(|c| c == id)];
+                            " " (name)
+                        }
+                    }
+                    button type="submit" { (words.save_interests) }
+                }
+            } @else {
+                p.muted { (words.interests_need_consent) }
+            }
+        }
+    }
+}
+
+/// Saves the chosen news topics.
+pub async fn save_interests(State(pages): State<Arc<AccountPages>>, form: Posted) -> Response {
+    let consent = &pages.oidc.consent;
+    let topics: Vec<String> = consent
+        .interests()
+        .topics("en")
+        .filter(|(id, _)| form.params.contains(&format!("topic.{id}")))
+        .map(|(id, _)| id.to_string())
+        .collect();
+    match consent
+        .set_interests(&form.session.person_id, &topics)
+        .await
+    {
+        Ok(()) => Redirect::to("/account/privacy?done=decided#interests").into_response(),
+        Err(ConsentError::Database(error)) => unavailable(form.locale, "save topics", &error),
+        Err(refused) => error_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form.locale,
+            &refused.to_string(),
+        ),
     }
 }
 

@@ -26,6 +26,9 @@ pub struct PrivacyWords {
     pub recorded: &'static str,
     pub back: &'static str,
     pub kept_for_days: &'static str,
+    pub interests: &'static str,
+    pub save_interests: &'static str,
+    pub interests_need_consent: &'static str,
 }
 
 impl PrivacyWords {
@@ -116,6 +119,9 @@ static EN: PrivacyWords = PrivacyWords {
     recorded: "Your choice was saved.",
     back: "Back to your account",
     kept_for_days: "Kept for {days} days",
+    interests: "The news that interest you",
+    save_interests: "Save topics",
+    interests_need_consent: "Agree to news chosen for you to pick topics.",
 };
 
 static SV: PrivacyWords = PrivacyWords {
@@ -143,4 +149,7 @@ static SV: PrivacyWords = PrivacyWords {
     recorded: "Ditt val är sparat.",
     back: "Tillbaka till ditt konto",
     kept_for_days: "Sparas i {days} dagar",
+    interests: "Nyheterna som intresserar dig",
+    save_interests: "Spara ämnen",
+    interests_need_consent: "Samtyck till utvalda nyheter för att välja ämnen.",
 };

@@ -168,6 +168,7 @@ impl Cli {
             } => {
                 let policies = Policies::load(&config.policies.dir)?;
                 let purposes = crate::consent::Purposes::load(&config.policies.dir)?;
+                crate::consent::Interests::load(&config.policies.dir, &purposes)?;
                 let roles = policies.roles().count();
                 let purposes = purposes.iter().count();
                 let summary = format!(

@@ -16,6 +16,10 @@ pub enum ConsentError {
     StaleVersion { purpose: String, current: String },
     #[error("{0} is not granted: there is nothing to withdraw")]
     NothingToWithdraw(String),
+    #[error("{0} is not granted, so no news topics are kept")]
+    NotGranted(String),
+    #[error("no news topic {0}")]
+    UnknownTopic(String),
     #[error("a decision recorded by staff needs a note saying where it came from")]
     NoteRequired,
     #[error("only a decision recorded by staff carries a note")]
@@ -51,13 +55,14 @@ impl From<ConsentError> for Problem {
             | E::NotAskable { .. }
             | E::NoteRequired
             | E::NoteNotAllowed
-            | E::NoteTooLong(_) => Kind::Validation,
+            | E::NoteTooLong(_)
+            | E::UnknownTopic(_) => Kind::Validation,
             E::StaleVersion { current, .. } => {
                 let current = current.clone();
                 return Problem::new(Kind::StalePurposeVersion, error.to_string())
                     .with("current_version", current);
             }
-            E::NothingToWithdraw(_) => Kind::Conflict,
+            E::NothingToWithdraw(_) | E::NotGranted(_) => Kind::Conflict,
             E::NotFound(_) => Kind::NotFound,
             E::Forbidden(_) => Kind::Forbidden,
             E::Database(_) => return Problem::internal(error),

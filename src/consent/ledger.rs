@@ -100,6 +100,24 @@ impl Entry {
     }
 }
 
+/// A granted entry on `version`, to ask [`state`] whether a grant on it still counts.
+pub fn probe(version: &str) -> Entry {
+    Entry {
+        receipt_id: String::new(),
+        subject: String::new(),
+        purpose_id: String::new(),
+        purpose_version: version.to_string(),
+        decision: Decision::Granted.as_str().to_string(),
+        method: Method::AccountPage.as_str().to_string(),
+        client_id: None,
+        note: None,
+        language: String::new(),
+        recorded_at: 0,
+        entry_hash: String::new(),
+        audit_seq: 0,
+    }
+}
+
 /// The ledger's name for a person: keyed with their subject key, so it cannot be
 /// computed, nor tied back to them, once the key is destroyed.
 pub fn subject_of(subject_key: &[u8; 32]) -> String {

@@ -8,6 +8,7 @@
 //! Each row's hash is in the audit chain, and the database refuses to change a row.
 
 pub mod error;
+pub mod interest;
 pub mod ledger;
 pub mod purpose;
 pub mod receipt;
@@ -17,9 +18,10 @@ mod service;
 mod store;
 
 pub use error::ConsentError;
+pub use interest::Interests;
 pub use ledger::{Decision, Entry, Method, State};
 pub use purpose::{LegalBasis, Purpose, Purposes};
-pub use service::{Provider, PurposeState, Recording, ledger_check, verify_ledger};
+pub use service::{AudienceQuery, Provider, PurposeState, Recording, ledger_check, verify_ledger};
 
 use crate::authz::Policies;
 use crate::clock::Clock;
@@ -35,6 +37,7 @@ pub struct Consent {
     clock: Clock,
     policies: Arc<Policies>,
     purposes: Arc<Purposes>,
+    interests: Arc<Interests>,
     /// Each purpose's served versions, in the order first served.
     versions: Arc<HashMap<String, Vec<VersionInfo>>>,
 }
@@ -46,6 +49,7 @@ impl Consent {
         clock: Clock,
         policies: Arc<Policies>,
         purposes: Arc<Purposes>,
+        interests: Arc<Interests>,
     ) -> Result<Consent, sqlx::Error> {
         store::sync_versions(&db, purposes.iter(), clock.now()).await?;
         let mut versions: HashMap<String, Vec<VersionInfo>> = HashMap::new();
@@ -57,6 +61,7 @@ impl Consent {
             clock,
             policies,
             purposes,
+            interests,
             versions: Arc::new(versions),
         })
     }
@@ -67,5 +72,9 @@ impl Consent {
 
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    pub fn interests(&self) -> &Interests {
+        &self.interests
     }
 }

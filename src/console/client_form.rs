@@ -7,7 +7,8 @@ use super::request::Visit;
 use crate::oidc::client::{Client, GrantType, NewClient};
 use crate::oidc::jws::SigningAlg;
 use crate::oidc::scope::{
-    ADMIN_SCOPE, CONSENT_READ_SCOPE, CONSENT_SCOPE, REGISTERED_SCOPES, STANDARD_SCOPES,
+    ADMIN_SCOPE, AUDIENCE_READ_SCOPE, CONSENT_READ_SCOPE, CONSENT_SCOPE, REGISTERED_SCOPES,
+    STANDARD_SCOPES,
 };
 use maud::{Markup, html};
 
@@ -100,6 +101,7 @@ pub fn fields(
             (ADMIN_SCOPE, words.admin_scope),
             (CONSENT_SCOPE, words.consent_scope),
             (CONSENT_READ_SCOPE, words.consent_read_scope),
+            (AUDIENCE_READ_SCOPE, words.audience_read_scope),
         ] {
             label.check {
                 input type="checkbox" name=(format!("scope.{scope}")) checked[client.extra_scopes.iter().any(|s| s == scope)];

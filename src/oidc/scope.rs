@@ -19,12 +19,17 @@ pub const SUPPORTED_SCOPES: [&str; 8] = [
 ];
 
 /// The scopes a service client's own (client_credentials) token may carry.
-pub const CLIENT_SCOPES: [&str; 1] = [CONSENT_READ_SCOPE];
+pub const CLIENT_SCOPES: [&str; 2] = [CONSENT_READ_SCOPE, AUDIENCE_READ_SCOPE];
 
 /// The scopes a client may ask for only when registered with them.
-pub const REGISTERED_SCOPES: [&str; 3] = [ADMIN_SCOPE, CONSENT_SCOPE, CONSENT_READ_SCOPE];
+pub const REGISTERED_SCOPES: [&str; 4] = [
+    ADMIN_SCOPE,
+    CONSENT_SCOPE,
+    CONSENT_READ_SCOPE,
+    AUDIENCE_READ_SCOPE,
+];
 
-pub use crate::consent::routes::{CONSENT_READ_SCOPE, CONSENT_SCOPE};
+pub use crate::consent::routes::{AUDIENCE_READ_SCOPE, CONSENT_READ_SCOPE, CONSENT_SCOPE};
 
 /// Lets a person's token call the admin API (with that person's own permissions). Only
 /// clients registered with it may ask for it, so an ordinary portal app's tokens cannot

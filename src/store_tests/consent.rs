@@ -6,7 +6,7 @@ use crate::audit::{self, Actor};
 use crate::authz::Policies;
 use crate::clock::Clock;
 use crate::consent::{
-    Consent, ConsentError, Decision, Method, Purposes, Recording, State, verify_ledger,
+    Consent, ConsentError, Decision, Interests, Method, Purposes, Recording, State, verify_ledger,
 };
 use crate::db::{self, Backend, Db};
 use crate::identity::PersonKind;
@@ -20,15 +20,23 @@ on_both_backends!(
     a_material_change_asks_again_and_an_editorial_one_does_not,
     withdrawing_needs_a_grant_and_a_stale_version_is_refused,
     audit_verify_names_a_ledger_row_edited_behind_the_triggers_back,
+    the_current_state_cache_agrees_with_the_ledger_and_withdrawal_empties_the_audience,
 );
 
 const ANALYTICS: &str = "portal-analytics";
 
 async fn consent_on(db: &Db, purposes: Purposes) -> Consent {
     let policies = Arc::new(Policies::load(Path::new("policies")).unwrap());
-    Consent::start(db.clone(), Clock::system(), policies, Arc::new(purposes))
-        .await
-        .unwrap()
+    let interests = Arc::new(Interests::load(Path::new("policies"), &purposes).unwrap());
+    Consent::start(
+        db.clone(),
+        Clock::system(),
+        policies,
+        Arc::new(purposes),
+        interests,
+    )
+    .await
+    .unwrap()
 }
 
 async fn shipped(db: &Db) -> Consent {
@@ -218,4 +226,64 @@ async fn audit_verify_names_a_ledger_row_edited_behind_the_triggers_back(db: &Db
     let problem = verification.problem.unwrap();
     assert_eq!(problem.seq(), second.audit_seq);
     assert!(problem.to_string().contains("was changed"), "{problem}");
+}
+
+async fn the_current_state_cache_agrees_with_the_ledger_and_withdrawal_empties_the_audience(
+    db: &Db,
+) {
+    use crate::consent::AudienceQuery;
+    let consent = shipped(db).await;
+    let customer = store::insert_customer_account(db, "Audience AB", 1)
+        .await
+        .unwrap();
+    let mut people = Vec::new();
+    for n in 0..3 {
+        let id = person(db, &format!("reader{n}@example.com")).await;
+        store::add_membership(db, &id, &customer, &["buyer".to_string()], 1)
+            .await
+            .unwrap();
+        let actor = Actor::Person(id.clone());
+        consent
+            .record(actor, &id, recording("targeted-news", Decision::Granted))
+            .await
+            .unwrap();
+        people.push(id);
+    }
+    consent
+        .set_interests(&people[0], &["deliveries".to_string()])
+        .await
+        .unwrap();
+    let query = |interest: Option<&str>| AudienceQuery {
+        purpose_id: "targeted-news".into(),
+        customer: Some(customer.clone()),
+        role: Some("buyer".into()),
+        interest: interest.map(str::to_string),
+    };
+    let mut everyone = people.clone();
+    everyone.sort();
+    assert_eq!(
+        consent.audience(&query(None), None, 10).await.unwrap(),
+        everyone
+    );
+    let interested = consent.audience(&query(Some("deliveries")), None, 10).await;
+    assert_eq!(interested.unwrap(), vec![people[0].clone()]);
+
+    let actor = Actor::Person(people[0].clone());
+    consent
+        .record(
+            actor,
+            &people[0],
+            recording("targeted-news", Decision::Withdrawn),
+        )
+        .await
+        .unwrap();
+    let after = consent.audience(&query(None), None, 10).await.unwrap();
+    assert!(!after.contains(&people[0]), "withdrawn at once");
+    assert_eq!(after.len(), 2);
+    assert!(consent.interests_of(&people[0]).await.unwrap().is_empty());
+    let refused = consent
+        .set_interests(&people[0], &["events".to_string()])
+        .await;
+    assert!(matches!(refused, Err(ConsentError::NotGranted(_))));
+    assert!(consent.current_agrees_with_ledger().await.unwrap());
 }

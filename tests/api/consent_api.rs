@@ -47,7 +47,7 @@ async fn backend_token(app: &TestApp, registered_scopes: &[&str], scope: &str) -
 
 /// A receipt's claims, its signature checked against `/jwks` by `jsonwebtoken`, a JOSE
 /// implementation we did not write.
-async fn verified_receipt(app: &TestApp, receipt: &str) -> Value {
+pub async fn verified_receipt(app: &TestApp, receipt: &str) -> Value {
     use jsonwebtoken::jwk::JwkSet;
     use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
     let header = decode_header(receipt).expect("a JWS header");
@@ -260,4 +260,102 @@ async fn staff_record_a_paper_decision_with_a_note_and_the_dpo_reads_the_ledger(
     let items = events.body["items"].as_array().expect("items");
     assert_eq!(items.len(), 1, "{}", events.text);
     assert_eq!(items[0]["target_id"], history[0]["receipt_id"]);
+}
+
+#[tokio::test]
+async fn an_audience_lists_who_grants_a_purpose_as_the_client_knows_them() {
+    let app = spawn_app().await;
+    let anna = seed_simple_person(&app).await;
+    let bo = seed_simple_person(&app).await;
+    let (status, token) = backend_token(&app, &["audience:read"], "audience:read").await;
+    assert_eq!(status, 200, "{token}");
+    let news = Api::new(&app, token["access_token"].as_str().map(str::to_string));
+    let version = current_version(&app, "targeted-news").await;
+    for person in [&anna, &bo] {
+        let portal = Api::new(
+            &app,
+            Some(portal_token(&app, person, &["openid", "consent"]).await),
+        );
+        let grant = json!({"purpose": "targeted-news", "version": version,
+                           "decision": "granted", "language": "en"});
+        assert_eq!(portal.post("/api/v1/me/consents", grant).await.status, 201);
+    }
+    let subs = |answer: &crate::admin::support::Answer| -> Vec<String> {
+        answer.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|m| m["sub"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let everyone = news.get("/api/v1/audiences/targeted-news").await;
+    assert_eq!(everyone.status, 200, "{}", everyone.text);
+    let mut listed = subs(&everyone);
+    listed.sort();
+    let mut expected = vec![anna.id.clone(), bo.id.clone()];
+    expected.sort();
+    assert_eq!(listed, expected);
+
+    // Paged with a sealed cursor that names nobody.
+    let first = news.get("/api/v1/audiences/targeted-news?limit=1").await;
+    let cursor = first.body["next_cursor"]
+        .as_str()
+        .expect("a cursor")
+        .to_string();
+    assert!(!cursor.contains(&listed[0]) && !cursor.contains(&listed[1]));
+    let second = news
+        .get(&format!(
+            "/api/v1/audiences/targeted-news?limit=1&cursor={cursor}"
+        ))
+        .await;
+    assert_eq!(subs(&first).len() + subs(&second).len(), 2);
+    assert_ne!(subs(&first), subs(&second));
+    let forged = news
+        .get("/api/v1/audiences/targeted-news?cursor=bm9ib2R5")
+        .await;
+    assert_eq!(forged.status, 400);
+
+    // Withdrawal takes Anna out at once; a customer filter narrows to Bo's account.
+    let portal = Api::new(
+        &app,
+        Some(portal_token(&app, &anna, &["openid", "consent"]).await),
+    );
+    let withdraw = json!({"purpose": "targeted-news", "version": version,
+                          "decision": "withdrawn", "language": "en"});
+    assert_eq!(
+        portal.post("/api/v1/me/consents", withdraw).await.status,
+        201
+    );
+    let only_bo = std::slice::from_ref(&bo.id);
+    assert_eq!(
+        subs(&news.get("/api/v1/audiences/targeted-news").await),
+        only_bo
+    );
+    let in_bos = format!(
+        "/api/v1/audiences/targeted-news?customer={}&role=buyer",
+        bo.accounts[0].id
+    );
+    assert_eq!(subs(&news.get(&in_bos).await), only_bo);
+    let in_annas = format!(
+        "/api/v1/audiences/targeted-news?customer={}",
+        anna.accounts[0].id
+    );
+    assert!(subs(&news.get(&in_annas).await).is_empty());
+
+    assert_eq!(
+        news.get("/api/v1/audiences/portal-account").await.status,
+        422
+    );
+    assert_eq!(
+        news.get("/api/v1/audiences/targeted-news?interest=gossip")
+            .await
+            .status,
+        422
+    );
+    let (_, token) = backend_token(&app, &["consent:read"], "consent:read").await;
+    let other = Api::new(&app, token["access_token"].as_str().map(str::to_string));
+    assert_eq!(
+        other.get("/api/v1/audiences/targeted-news").await.status,
+        403
+    );
 }

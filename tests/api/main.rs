@@ -35,6 +35,7 @@ mod operations;
 mod pages;
 mod pairwise;
 mod privacy_choices;
+mod privacy_page;
 mod prompts;
 mod protection;
 mod revocation;

@@ -185,6 +185,7 @@ impl App {
     fn console(&self) -> Console {
         Console {
             identity: self.identity.clone(),
+            consent: self.consent.clone(),
             clients: self.oidc_admin(),
             audit: AuditApi {
                 db: self.db.clone(),

@@ -15,6 +15,7 @@ pub mod receipt;
 pub mod routes;
 pub mod scope_grant;
 mod service;
+pub mod statistics;
 mod store;
 
 pub use error::ConsentError;

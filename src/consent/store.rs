@@ -406,3 +406,13 @@ pub async fn audience(
         .await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
+
+/// (purpose, version, decision, people) over `consent_current`.
+pub async fn decision_counts(db: &Db) -> Result<Vec<(String, String, String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "select purpose_id, purpose_version, decision, count(*) from consent_current \
+         group by purpose_id, purpose_version, decision",
+    )
+    .fetch_all(db)
+    .await
+}

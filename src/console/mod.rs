@@ -11,6 +11,8 @@ mod audit;
 mod client_form;
 mod client_pages;
 mod clients;
+mod consent_text;
+mod consents;
 mod customers;
 mod errors;
 mod forms;
@@ -24,6 +26,7 @@ mod text;
 
 use crate::audit::routes::AuditApi;
 use crate::authz::Principal;
+use crate::consent::Consent;
 use crate::identity::Identity;
 use crate::identity::store as identity_store;
 use crate::oidc::admin::OidcAdmin;
@@ -43,6 +46,7 @@ pub use text::Words;
 /// What the console's pages need: the services they call and the form plumbing.
 pub struct Console {
     pub identity: Identity,
+    pub consent: Consent,
     pub clients: OidcAdmin,
     pub audit: AuditApi,
     pub forms: Forms,
@@ -57,6 +61,7 @@ pub fn router(console: Arc<Console>) -> Router {
         .merge(clients::router())
         .merge(keys::router())
         .merge(audit::router())
+        .merge(consents::router())
         .with_state(console)
 }
 
@@ -173,6 +178,12 @@ impl Console {
         }
         if staff("audit.read") {
             nav.push(("/console/audit", words.audit));
+        }
+        if staff("consents.statistics") {
+            nav.push((
+                "/console/consents",
+                consent_text::ConsentWords::of(visitor.locale).title,
+            ));
         }
         nav
     }

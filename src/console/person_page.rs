@@ -46,6 +46,9 @@ pub async fn person_page(
             (flash.render())
             (person_facts(words, &person))
             (memberships(words, &person))
+            @if console.may(&visit.visitor, "consents.read", None) {
+                p { a href=(super::consents::path(person_id)) { (super::consent_text::ConsentWords::of(locale).consents_link) } }
+            }
             @if may_manage {
                 (edit_form(console, words, csrf, visit, &person))
                 (status_form(words, csrf, &person.row))

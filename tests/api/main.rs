@@ -24,6 +24,7 @@ mod code_flow;
 mod consent;
 mod consent_api;
 mod console;
+mod console_consent;
 mod discovery;
 mod errors;
 mod grant_errors;

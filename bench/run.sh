@@ -304,6 +304,38 @@ bench person_search "" "$PERSONS persons, 2-4 letter prefixes, 50 per page, 1 co
 bench person_search_busy "" "the same with $CONNECTIONS connections" \
   -t1 -c"$CONNECTIONS" -s "$BENCH/search.lua" "$BASE"
 
+# --- consent -----------------------------------------------------------------------------
+# A back-end gating its processing: one person's current decisions (consent:read).
+READER_JSON=$(cli client add --name consent-reader --grant-type client_credentials --scope consent:read)
+READER_BASIC=$(printf '%s:%s' "$(jq -er .client_id <<<"$READER_JSON")" "$(jq -er .client_secret <<<"$READER_JSON")" | base64 -w0)
+READER_TOKEN=$(curl -sf -H "Authorization: Basic $READER_BASIC" -d grant_type=client_credentials \
+  -d scope=consent:read "$BASE/token" | jq -er .access_token)
+check consent_status '.purposes | length == 4' -H "Authorization: Bearer $READER_TOKEN" \
+  "$BASE/api/v1/consents/$PERSON"
+bench consent_status 20000 "GET /api/v1/consents/{sub}" -t1 -c"$CONNECTIONS" \
+  -H "Authorization: Bearer $READER_TOKEN" "$BASE/api/v1/consents/$PERSON"
+
+# Decisions recorded by staff (a DPO's back-end), each a ledger row and its audit event in
+# one durable commit; they pile up on a second person, whose history is then rendered.
+LEDGER_EMAIL="ledger-$EMAIL"
+LEDGER_PERSON=$(echo "$PASSWORD" | cli person add --email "$LEDGER_EMAIL" --name Ledger \
+  --customer "$CUSTOMER" --role member --password-stdin | jq -er .id)
+DPO_JSON=$(cli client add --name dpo --grant-type client_credentials --role dpo)
+DPO_BASIC=$(printf '%s:%s' "$(jq -er .client_id <<<"$DPO_JSON")" "$(jq -er .client_secret <<<"$DPO_JSON")" | base64 -w0)
+DPO_TOKEN=$(curl -sf -H "Authorization: Basic $DPO_BASIC" -d grant_type=client_credentials \
+  "$BASE/token" | jq -er .access_token)
+export BENCH_BEARER=$DPO_TOKEN
+export BENCH_JSON='{"purpose": "satisfaction-surveys", "decision": "granted", "note": "bench", "language": "en"}'
+bench consent_record "" "POST /api/v1/persons/{id}/consents, durable" -t1 -c"$CONNECTIONS" \
+  -s "$BENCH/post_bearer.lua" "$BASE/api/v1/persons/$LEDGER_PERSON/consents"
+check ledger_history '.history | length == 1000' -H "Authorization: Bearer $DPO_TOKEN" \
+  "$BASE/api/v1/persons/$LEDGER_PERSON/consents"
+bench ledger_history_api "" "1,000 entries as JSON, 1 connection" -t1 -c1 \
+  -H "Authorization: Bearer $DPO_TOKEN" "$BASE/api/v1/persons/$LEDGER_PERSON/consents"
+LEDGER_COOKIE=$(python3 "$BENCH/session_cookie.py" "$BASE" "$LEDGER_EMAIL" "$PASSWORD")
+bench ledger_history_page "" "/account/privacy with 1,000 entries, 1 connection" -t1 -c1 \
+  -H "Cookie: $LEDGER_COOKIE" "$BASE/account/privacy"
+
 say "login flows: $LOGIN_WORKERS browsers for $LOGIN_SECONDS s"
 LOGIN_JSON=$(taskset -c "$LOAD_CPU" python3 "$BENCH/login_flows.py" "$BASE" "$CLIENT_ID" \
   "$CLIENT_SECRET" "$REDIRECT_URI" "$EMAIL" "$PASSWORD" "$LOGIN_WORKERS" "$LOGIN_SECONDS")
@@ -379,6 +411,10 @@ IFS='|' read -r _ PERM_RPS _ _ PERM_ERR _ <<<"$(row_of permission_check)"
 IFS='|' read -r _ _ SEARCH_P50 SEARCH_P99 SEARCH_ERR _ <<<"$(row_of person_search)"
 IFS='|' read -r _ SEARCH_RPS _ _ _ _ <<<"$(row_of person_search_busy)"
 IFS='|' read -r _ REFRESH_RPS REFRESH_P50 _ _ _ <<<"$(row_of token_refresh_token)"
+IFS='|' read -r _ CONSENT_RPS _ _ CONSENT_ERR _ <<<"$(row_of consent_status)"
+IFS='|' read -r _ RECORD_RPS RECORD_P50 _ _ _ <<<"$(row_of consent_record)"
+IFS='|' read -r _ _ HISTORY_API_P50 _ _ _ <<<"$(row_of ledger_history_api)"
+IFS='|' read -r _ _ HISTORY_PAGE_P50 _ _ _ <<<"$(row_of ledger_history_page)"
 LOGIN_FPS=$(jq -r .flows_per_sec <<<"$LOGIN_JSON")
 LOGIN_P50=$(jq -r .p50_ms <<<"$LOGIN_JSON")
 below() { awk -v v="$1" -v t="$2" 'BEGIN { print (v < t ? "PASS" : "MISS") }'; }
@@ -389,6 +425,9 @@ ADMIN_ROWS=(
   "audit verify, $(fmt_int "$AUDIT_EVENTS") events|$VERIFY_SECS s|< 5 s|$(below "$VERIFY_SECS" 5)|-"
   "full login flows/s ($LOGIN_WORKERS browsers), p50|$LOGIN_FPS, $LOGIN_P50 ms|-|-|$PREVIOUS_LOGIN"
   "refresh rotations/s, p50|$(fmt_int "$REFRESH_RPS"), $REFRESH_P50 ms|-|-|$PREVIOUS_REFRESH"
+  "consent status reads/s|$(fmt_int "$CONSENT_RPS")|>= 20,000|$(verdict_rps "$CONSENT_RPS" 20000 "$CONSENT_ERR")|-"
+  "decisions recorded/s (durable), p50|$(fmt_int "$RECORD_RPS"), $RECORD_P50 ms|-|-|-"
+  "ledger of 1,000 entries: JSON p50, page p50|$HISTORY_API_P50 ms, $HISTORY_PAGE_P50 ms|< 20 ms|$(below "$HISTORY_PAGE_P50" 20)|-"
 )
 ADMIN_TEXT=$(
   printf '%-40s %18s %11s %8s  %s\n' "administration" "measured" "target" "result" "previous run"

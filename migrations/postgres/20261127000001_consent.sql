@@ -106,3 +106,11 @@ create table person_interest (
     primary key (person_id, topic)
 );
 create index person_interest_topic on person_interest (topic, person_id);
+
+-- Each ledger row as one JSON document, so that a history of a thousand decisions is read
+-- as a thousand single-column rows: the driver's cost per column, not SQL, bounded it.
+create view consent_event_document as
+select consent_event_id, receipt_id, subject, json_build_array(receipt_id, subject, purpose_id, purpose_version, decision, method, client_id, note, language, recorded_at, entry_hash, audit_seq)::text as document
+from consent_event;
+-- A history reads the newest rows of one subject: this index walks them in order and stops.
+create index consent_event_history on consent_event (subject, consent_event_id);

@@ -78,12 +78,26 @@ async fn render(
                 p { (words.apps_intro) }
                 ul.apps {
                     @for app in &apps {
-                        li { strong { (app.client_name) } ": " (app.scope) " (" (rfc3339(app.signed_in_at)) ")" }
+                        li {
+                            strong { (app.client_name) } " (" (rfc3339(app.signed_in_at)) "): "
+                            (what_it_sees(locale, &app.scope))
+                        }
                     }
                 }
                 p { a href="/account" { (words.back) } }
             }
         })
+}
+
+/// What an app's scopes let it see, in words ("see your name and language, …").
+fn what_it_sees(locale: Locale, scope: &str) -> String {
+    let granted: Vec<&str> = scope.split(' ').collect();
+    let names = locale.text().scope_names.iter();
+    let seen: Vec<&str> = names
+        .filter(|(name, _)| granted.contains(name))
+        .map(|(_, words)| *words)
+        .collect();
+    seen.join(", ")
 }
 
 fn purpose_section(

@@ -95,6 +95,39 @@ impl Entry {
         crypto::digest_hex(&canonical.to_string())
     }
 
+    /// An entry from its row in `consent_event_document` (a JSON array of the columns).
+    pub fn from_document(document: &str) -> Option<Entry> {
+        type Columns = (
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            i64,
+            String,
+            i64,
+        );
+        let c: Columns = serde_json::from_str(document).ok()?;
+        Some(Entry {
+            receipt_id: c.0,
+            subject: c.1,
+            purpose_id: c.2,
+            purpose_version: c.3,
+            decision: c.4,
+            method: c.5,
+            client_id: c.6,
+            note: c.7,
+            language: c.8,
+            recorded_at: c.9,
+            entry_hash: c.10,
+            audit_seq: c.11,
+        })
+    }
+
     pub fn decision(&self) -> Option<Decision> {
         Decision::parse(&self.decision)
     }

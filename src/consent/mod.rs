@@ -25,11 +25,15 @@ pub use purpose::{LegalBasis, Purpose, Purposes};
 pub use service::{AudienceQuery, Provider, PurposeState, Recording, ledger_check, verify_ledger};
 
 use crate::authz::Policies;
+use crate::cache::TtlCache;
 use crate::clock::Clock;
 use crate::db::Db;
 use ledger::VersionInfo;
 use std::collections::HashMap;
 use std::sync::Arc;
+
+const LATEST_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+const LATEST_CAPACITY: usize = 100_000;
 
 /// What the consent context needs, and nothing more.
 #[derive(Clone)]
@@ -41,6 +45,8 @@ pub struct Consent {
     interests: Arc<Interests>,
     /// Each purpose's served versions, in the order first served.
     versions: Arc<HashMap<String, Vec<VersionInfo>>>,
+    /// Each person's latest decisions (`None`: no such person), for a second.
+    latest: Arc<TtlCache<String, Option<Arc<Vec<Entry>>>>>,
 }
 
 impl Consent {
@@ -64,6 +70,7 @@ impl Consent {
             purposes,
             interests,
             versions: Arc::new(versions),
+            latest: Arc::new(TtlCache::new(LATEST_TTL, LATEST_CAPACITY)),
         })
     }
 

@@ -269,10 +269,17 @@ async fn consents_of_subject(
     Path(sub): Path<String>,
 ) -> Result<Json<ConsentStates>, Problem> {
     let client = bearer.client_with(CONSENT_READ_SCOPE)?;
-    let Some(person) = state.provider.person_of(client, &sub).await? else {
-        return Err(Problem::not_found("subject"));
-    };
-    let states = state.consent.states(&person).await?;
+    let unknown = || Problem::not_found("subject");
+    let person = state
+        .provider
+        .person_of(client, &sub)
+        .await?
+        .ok_or_else(unknown)?;
+    let states = state
+        .consent
+        .states_if_person(&person)
+        .await?
+        .ok_or_else(unknown)?;
     let mut purposes: Vec<ConsentStateView> =
         states.into_iter().map(ConsentStateView::from).collect();
     // Staff notes are for staff; a portal app needs the decision only.

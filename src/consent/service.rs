@@ -12,6 +12,7 @@ use crate::authz::Principal;
 use crate::crypto;
 use crate::db::{self, Db};
 use crate::identity::store::persons;
+use std::sync::Arc;
 
 const MAX_NOTE_CHARS: usize = 1000;
 /// The newest entries a ledger read returns.
@@ -21,7 +22,8 @@ pub const HISTORY_LIMIT: i64 = 1000;
 /// (pairwise ones included) and its signing keys. The `oidc` context implements it, so
 /// that this one need not know how subjects are made or keys kept.
 pub trait Provider: Send + Sync {
-    /// The person behind the `sub` a client knows, if they exist.
+    /// The person behind the `sub` a client knows (a pairwise one only if it was issued;
+    /// a public one names a person who may not exist).
     fn person_of<'a>(
         &'a self,
         client_id: &'a str,
@@ -79,20 +81,42 @@ pub struct Recording {
 }
 
 impl Consent {
-    /// Every purpose and where the person stands on it.
+    /// Every purpose and where the person stands on it (nowhere, for an unknown person).
     pub async fn states(&self, person_id: &str) -> Result<Vec<PurposeState>, sqlx::Error> {
-        let latest = match store::subject_key(&self.db, person_id).await? {
-            Some(key) => store::latest(&self.db, &ledger::subject_of(&key)).await?,
-            None => Vec::new(),
-        };
-        Ok(self
-            .purposes
+        let latest = self.latest_of(person_id).await?;
+        Ok(self.states_from(latest.as_deref().map_or(&[][..], Vec::as_slice)))
+    }
+
+    /// The same, or `None` if there is no such person.
+    pub async fn states_if_person(
+        &self,
+        person_id: &str,
+    ) -> Result<Option<Vec<PurposeState>>, sqlx::Error> {
+        let latest = self.latest_of(person_id).await?;
+        Ok(latest.map(|latest| self.states_from(&latest)))
+    }
+
+    fn states_from(&self, latest: &[Entry]) -> Vec<PurposeState> {
+        self.purposes
             .iter()
             .map(|purpose| {
                 let latest = latest.iter().find(|e| e.purpose_id == purpose.id).cloned();
                 self.state_of(purpose, latest)
             })
-            .collect())
+            .collect()
+    }
+
+    /// The person's latest decision per purpose (`None`: no such person), from
+    /// `consent_current`, kept for a second: portal apps ask on every request they gate.
+    /// This instance's own writes evict at once; another instance's show within the second.
+    async fn latest_of(&self, person_id: &str) -> Result<Option<Arc<Vec<Entry>>>, sqlx::Error> {
+        let key = person_id.to_string();
+        if let Some(found) = self.latest.get(&key) {
+            return Ok(found);
+        }
+        let found = store::current_of(&self.db, person_id).await?.map(Arc::new);
+        self.latest.insert(key, found.clone(), None);
+        Ok(found)
     }
 
     fn state_of(&self, purpose: &Purpose, latest: Option<Entry>) -> PurposeState {
@@ -300,6 +324,7 @@ impl Consent {
             store::forget_interests(&mut tx, person_id).await?;
         }
         tx.commit().await?;
+        self.latest.remove(&person_id.to_string());
         Ok(entry)
     }
 

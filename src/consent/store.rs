@@ -143,16 +143,43 @@ pub async fn latest(db: &Db, subject: &str) -> Result<Vec<Entry>, sqlx::Error> {
     .await
 }
 
-/// A subject's decisions, newest first, at most `limit`.
+/// A subject's decisions, newest first, at most `limit`, each read as one JSON document.
 pub async fn history(db: &Db, subject: &str, limit: i64) -> Result<Vec<Entry>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {ENTRY_COLUMNS} from consent_event where subject = $1 \
-         order by consent_event_id desc limit $2"
-    ))
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "select document from consent_event_document where subject = $1 \
+         order by consent_event_id desc limit $2",
+    )
     .bind(subject)
     .bind(limit)
     .fetch_all(db)
-    .await
+    .await?;
+    rows.iter()
+        .map(|(document,)| Entry::from_document(document))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| sqlx::Error::Decode("malformed consent_event_document".into()))
+}
+
+/// Where a person stands, from `consent_current` and the ledger rows it points at; `None`
+/// if there is no such person.
+pub async fn current_of(db: &Db, person_id: &str) -> Result<Option<Vec<Entry>>, sqlx::Error> {
+    let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+        "select p.person_id, d.document from person p \
+         left join consent_current c on c.person_id = p.person_id \
+         left join consent_event_document d on d.receipt_id = c.receipt_id \
+         where p.person_id = $1",
+    )
+    .bind(person_id)
+    .fetch_all(db)
+    .await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let entries = rows.iter().filter_map(|(_, document)| document.as_deref());
+    entries
+        .map(Entry::from_document)
+        .collect::<Option<Vec<_>>>()
+        .map(Some)
+        .ok_or_else(|| sqlx::Error::Decode("malformed consent_event_document".into()))
 }
 
 /// Ledger rows in order, with the audit event each one's hash was recorded in (`None`

@@ -28,6 +28,9 @@ const CAPACITY: usize = 4096;
 pub struct OidcCache {
     clients: TtlCache<String, Arc<Client>>,
     grants: TtlCache<String, Option<Grant>>,
+    /// Whether a client's own access token (no grant) was revoked, by `jti`; like grant
+    /// status, a sibling's revocation shows within `GRANT_TTL`.
+    revoked_tokens: TtlCache<String, bool>,
     verified_tokens: TtlCache<String, AccessClaims>,
     released_claims: TtlCache<(String, String), PersonClaims>,
     /// A person's roles for permission checks; role changes show within `PRINCIPAL_TTL`.
@@ -41,6 +44,7 @@ impl Default for OidcCache {
         Self {
             clients: TtlCache::new(CLIENT_TTL, CAPACITY),
             grants: TtlCache::new(GRANT_TTL, CAPACITY),
+            revoked_tokens: TtlCache::new(GRANT_TTL, CAPACITY),
             verified_tokens: TtlCache::new(TOKEN_TTL, CAPACITY),
             released_claims: TtlCache::new(CLAIMS_TTL, CAPACITY),
             principals: TtlCache::new(PRINCIPAL_TTL, CAPACITY),
@@ -123,6 +127,27 @@ pub async fn grant(state: &Oidc, grant_id: &str) -> Result<Option<Grant>, sqlx::
     let found = store::find_grant(&state.db, grant_id).await?;
     cache.insert(grant_id.to_string(), found.clone(), None);
     Ok(found)
+}
+
+/// Whether a client_credentials access token was revoked (RFC 7009).
+pub async fn access_token_revoked(state: &Oidc, jti: &str) -> Result<bool, sqlx::Error> {
+    let cache = &state.cache.revoked_tokens;
+    if let Some(found) = cache.get(&jti.to_string()) {
+        return Ok(found);
+    }
+    let found = store::is_access_token_revoked(&state.db, jti).await?;
+    cache.insert(jti.to_string(), found, None);
+    Ok(found)
+}
+
+/// Revokes a client_credentials access token, here at once.
+pub async fn revoke_access_token(state: &Oidc, jti: &str, exp: i64) -> Result<(), sqlx::Error> {
+    store::revoke_access_token(&state.db, jti, exp).await?;
+    state
+        .cache
+        .revoked_tokens
+        .insert(jti.to_string(), true, None);
+    Ok(())
 }
 
 /// Revokes a grant with everything issued from it, and records why: the client asked

@@ -53,7 +53,7 @@ pub async fn active_access_token(
         Some(grant_id) => cache::grant(state, grant_id)
             .await?
             .is_none_or(|g| g.revoked_at.is_some()),
-        None => store::is_access_token_revoked(&state.db, &claims.jti).await?,
+        None => cache::access_token_revoked(state, &claims.jti).await?,
     };
     Ok((!revoked).then_some(claims))
 }
@@ -173,7 +173,7 @@ pub async fn revoke(State(state): State<Arc<Oidc>>, headers: HeaderMap, body: By
                         let by = Actor::Client(client.client_id.clone());
                         cache::revoke_grant(&state, &grant_id, now, by, REQUESTED).await?
                     }
-                    None => store::revoke_access_token(&state.db, &claims.jti, claims.exp).await?,
+                    None => cache::revoke_access_token(&state, &claims.jti, claims.exp).await?,
                 }
             }
             Some(ActiveToken::Refresh { grant, .. }) if grant.client_id == client.client_id => {

@@ -16,13 +16,7 @@ impl Provider for Oidc {
             let Some(client) = cache::client(self, client_id).await? else {
                 return Ok(None);
             };
-            let Some(person_id) = cache::person_of_subject(self, &client, sub).await? else {
-                return Ok(None);
-            };
-            let exists = crate::identity::store::persons::find(&self.db, &person_id)
-                .await?
-                .is_some();
-            Ok(exists.then_some(person_id))
+            cache::person_of_subject(self, &client, sub).await
         })
     }
 

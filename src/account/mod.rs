@@ -39,6 +39,10 @@ pub fn router(pages: Arc<AccountPages>) -> Router {
         .route("/account/profile", post(save_profile))
         .route("/account/password", post(change_password))
         .route("/account/sessions/end", post(end_session))
+        .route(
+            "/account/apps",
+            get(|| async { Redirect::to("/account#apps") }),
+        )
         .route("/account/apps/revoke", post(revoke_app))
         .route("/account/privacy", get(privacy::privacy))
         .route("/account/privacy/decide", post(privacy::decide))

@@ -102,7 +102,7 @@ pub async fn page(
                     }
                 }
             }
-            h2 { (words.apps) }
+            h2 id="apps" { (words.apps) }
             @if apps.is_empty() { p.muted { (words.no_apps) } } @else {
                 table {
                     tr { th { (words.app) } th { (words.scopes) } th { (words.signed_in_at) } th {} }

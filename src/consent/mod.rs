@@ -7,6 +7,9 @@
 //! apart and is destroyed on erasure: the rows then stay countable but belong to nobody.
 //! Each row's hash is in the audit chain, and the database refuses to change a row.
 
+mod audience;
+mod audience_routes;
+mod current;
 pub mod error;
 pub mod interest;
 pub mod ledger;
@@ -17,12 +20,15 @@ pub mod scope_grant;
 mod service;
 pub mod statistics;
 mod store;
+mod verify;
 
+pub use audience::AudienceQuery;
 pub use error::ConsentError;
 pub use interest::Interests;
 pub use ledger::{Decision, Entry, Method, State};
 pub use purpose::{LegalBasis, Purpose, Purposes};
-pub use service::{AudienceQuery, Provider, PurposeState, Recording, ledger_check, verify_ledger};
+pub use service::{Provider, PurposeState, Recording};
+pub use verify::{ledger_check, verify_ledger};
 
 use crate::authz::Policies;
 use crate::cache::TtlCache;

@@ -6,14 +6,13 @@
 use super::ledger::{Decision, Entry, Method, State as ConsentState};
 use super::purpose::{LegalBasis, PurposeText};
 use super::receipt::{self, TYP_RECEIPT};
-use super::{AudienceQuery, Consent, Provider, PurposeState, Recording};
+use super::{Consent, Provider, PurposeState, Recording};
 use crate::audit::Actor;
 use crate::authz::Principal;
 use crate::clock::rfc3339;
 use crate::config::ControllerConfig;
-use crate::crypto::{self, MasterKey};
+use crate::crypto::MasterKey;
 use crate::web::api::{Bearer, Json, Kind, Path, Problem, ProblemBody};
-use crate::web::api::{PageQuery, Query};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -55,8 +54,8 @@ pub fn api(state: Arc<ConsentApi>) -> OpenApiRouter {
         .routes(routes!(my_consents, record_my_consent))
         .routes(routes!(consents_of_subject))
         .routes(routes!(person_consents, record_person_consent))
-        .routes(routes!(audience))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(super::audience_routes::api(state))
 }
 
 /// A purpose as served now.
@@ -333,85 +332,4 @@ async fn record_person_consent(
     let receipt = state.receipt(&entry, &person_id);
     let view = DecisionView::from(entry).with_receipt(receipt);
     Ok((StatusCode::CREATED, Json(view)))
-}
-
-const CURSOR_PURPOSE: &str = "audience-cursor";
-
-/// Narrows an audience.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AudienceParams {
-    /// Only people in this customer account (active ones only).
-    pub customer: Option<String>,
-    /// Only people holding this role (in `customer`, if given).
-    pub role: Option<String>,
-    /// Only people who chose this news topic (policies/interests.toml).
-    pub interest: Option<String>,
-}
-
-/// One member of an audience.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AudienceMember {
-    /// The person's subject as the calling client knows it.
-    pub sub: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AudiencePage {
-    pub items: Vec<AudienceMember>,
-    /// Pass as `cursor` for the next page; absent on the last one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_cursor: Option<String>,
-}
-
-/// The people who grant a purpose now, as subjects the calling client knows (a
-/// client_credentials token with scope `audience:read`): withdrawn, refused, never-asked
-/// and outdated decisions are never in it.
-#[utoipa::path(get, path = "/api/v1/audiences/{purpose}", tag = "consent",
-    params(("purpose" = String, Path), AudienceParams, PageQuery),
-    responses((status = 200, description = "OK", body = AudiencePage),
-              (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
-async fn audience(
-    State(state): State<Arc<ConsentApi>>,
-    bearer: Bearer,
-    Path(purpose): Path<String>,
-    Query(params): Query<AudienceParams>,
-    Query(page): Query<PageQuery>,
-) -> Result<Json<AudiencePage>, Problem> {
-    let client = bearer.client_with(AUDIENCE_READ_SCOPE)?;
-    let limit = page.limit()?;
-    let after = match page.cursor.as_deref() {
-        Some(cursor) => Some(open_cursor(&state.cursors, cursor)?),
-        None => None,
-    };
-    let query = AudienceQuery {
-        purpose_id: purpose,
-        customer: params.customer,
-        role: params.role,
-        interest: params.interest,
-    };
-    let mut people = state
-        .consent
-        .audience(&query, after.as_deref(), limit + 1)
-        .await?;
-    let more = people.len() as i64 > limit;
-    people.truncate(usize::try_from(limit).unwrap_or(0));
-    let next_cursor = more
-        .then(|| people.last())
-        .flatten()
-        .map(|last| crypto::b64url(&state.cursors.seal(CURSOR_PURPOSE, last.as_bytes())));
-    let mut items = Vec::with_capacity(people.len());
-    for person in &people {
-        if let Some(sub) = state.provider.subject_for(client, person).await? {
-            items.push(AudienceMember { sub });
-        }
-    }
-    Ok(Json(AudiencePage { items, next_cursor }))
-}
-
-fn open_cursor(key: &MasterKey, cursor: &str) -> Result<String, Problem> {
-    crypto::b64url_decode(cursor)
-        .and_then(|sealed| key.open(CURSOR_PURPOSE, &sealed))
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .ok_or_else(|| Problem::new(Kind::InvalidRequest, "the cursor is not valid"))
 }

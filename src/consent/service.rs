@@ -6,11 +6,11 @@ use futures_util::future::BoxFuture;
 use super::error::ConsentError;
 use super::ledger::{self, Decision, Entry, Method, State};
 use super::purpose::{LegalBasis, Purpose};
-use super::{Consent, store};
+use super::{Consent, current, store};
 use crate::audit::{self, Actor, Event};
 use crate::authz::Principal;
 use crate::crypto;
-use crate::db::{self, Db};
+use crate::db;
 use crate::identity::store::persons;
 use std::sync::Arc;
 
@@ -52,17 +52,6 @@ pub struct PurposeState {
     /// `None` for a purpose that is not asked (it rests on contract, law or interest).
     pub state: Option<State>,
     pub latest: Option<Entry>,
-}
-
-/// Who is in an audience: people who grant `purpose_id`, optionally only those in one
-/// customer account, holding one role (there, if a customer is named), or interested in
-/// one topic.
-#[derive(Debug, Clone, Default)]
-pub struct AudienceQuery {
-    pub purpose_id: String,
-    pub customer: Option<String>,
-    pub role: Option<String>,
-    pub interest: Option<String>,
 }
 
 /// A decision to record.
@@ -114,7 +103,9 @@ impl Consent {
         if let Some(found) = self.latest.get(&key) {
             return Ok(found);
         }
-        let found = store::current_of(&self.db, person_id).await?.map(Arc::new);
+        let found = current::current_of(&self.db, person_id)
+            .await?
+            .map(Arc::new);
         self.latest.insert(key, found.clone(), None);
         Ok(found)
     }
@@ -155,102 +146,6 @@ impl Consent {
         store::entry(&self.db, &ledger::subject_of(&key), receipt_id).await
     }
 
-    /// Whether `consent_current` (the cache audiences are listed from) says exactly what the
-    /// ledger says, derived afresh through every subject key.
-    pub async fn current_agrees_with_ledger(&self) -> Result<bool, sqlx::Error> {
-        let cached = store::current_rows(&self.db).await?;
-        Ok(cached == store::derived_current_rows(&self.db).await?)
-    }
-
-    /// The person's chosen news topics.
-    pub async fn interests_of(&self, person_id: &str) -> Result<Vec<String>, sqlx::Error> {
-        store::interests(&self.db, person_id).await
-    }
-
-    /// Replaces the person's news topics; refused while the purpose they serve is not
-    /// granted, since they would be kept without a reason.
-    pub async fn set_interests(
-        &self,
-        person_id: &str,
-        topics: &[String],
-    ) -> Result<(), ConsentError> {
-        if let Some(unknown) = topics.iter().find(|t| !self.interests.is_topic(t)) {
-            return Err(ConsentError::UnknownTopic(unknown.clone()));
-        }
-        let serves = self.interests.purpose();
-        let granted = self
-            .states(person_id)
-            .await?
-            .iter()
-            .any(|s| s.purpose_id == serves && s.state.is_some_and(State::is_granted));
-        if !granted {
-            return Err(ConsentError::NotGranted(serves.to_string()));
-        }
-        let now = self.clock.now();
-        let mut tx = db::begin_write(&self.db).await?;
-        store::set_interests(&mut tx, person_id, topics, now).await?;
-        let event = Event::new(Actor::Person(person_id.to_string()), "interests.changed")
-            .target("person", person_id)
-            .detail("topics", topics.len());
-        audit::record(&mut tx, event, now).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// The versions of a purpose on which a grant still counts: the current one and those
-    /// served before it since its last material change.
-    fn standing_versions(&self, purpose: &Purpose) -> Vec<String> {
-        let versions = self
-            .versions
-            .get(&purpose.id)
-            .map_or(&[][..], Vec::as_slice);
-        versions
-            .iter()
-            .filter(|v| {
-                ledger::state(versions, &purpose.version, Some(&ledger::probe(&v.version)))
-                    == State::Granted
-            })
-            .map(|v| v.version.clone())
-            .collect()
-    }
-
-    /// A page of the people who grant a purpose now, by person id (the caller turns them
-    /// into the subjects its client knows).
-    pub async fn audience(
-        &self,
-        query: &AudienceQuery,
-        after: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<String>, ConsentError> {
-        let purpose = self
-            .purposes
-            .get(&query.purpose_id)
-            .ok_or_else(|| ConsentError::UnknownPurpose(query.purpose_id.clone()))?;
-        if !purpose.is_asked() {
-            return Err(ConsentError::NotAskable {
-                purpose: purpose.id.clone(),
-                basis: purpose.legal_basis.as_str(),
-            });
-        }
-        if let Some(topic) = query
-            .interest
-            .as_deref()
-            .filter(|t| !self.interests.is_topic(t))
-        {
-            return Err(ConsentError::UnknownTopic(topic.to_string()));
-        }
-        let versions = self.standing_versions(purpose);
-        let filter = store::AudienceFilter {
-            purpose_id: &purpose.id,
-            versions: &versions,
-            customer: query.customer.as_deref(),
-            role: query.role.as_deref(),
-            interest: query.interest.as_deref(),
-            after,
-        };
-        Ok(store::audience(&self.db, &filter, limit).await?)
-    }
-
     /// The purposes to ask the person about after login: those resting on consent that
     /// they have not decided on, or decided on a text since changed materially.
     pub async fn to_ask(&self, person_id: &str) -> Result<Vec<PurposeState>, sqlx::Error> {
@@ -267,12 +162,12 @@ impl Consent {
         if self.to_ask(person_id).await?.is_empty() {
             return Ok(false);
         }
-        Ok(!store::prompt_deferred(&self.db, sid).await?)
+        Ok(!current::prompt_deferred(&self.db, sid).await?)
     }
 
     /// "Decide later": this browser session is not asked again.
     pub async fn defer_prompt(&self, sid: &str) -> Result<(), sqlx::Error> {
-        store::defer_prompt(&self.db, sid, self.clock.now()).await
+        current::defer_prompt(&self.db, sid, self.clock.now()).await
     }
 
     /// Appends a decision to the ledger and its hash to the audit chain, in one
@@ -318,10 +213,10 @@ impl Consent {
             .detail("entry_hash", entry.entry_hash.as_str());
         entry.audit_seq = audit::record(&mut tx, event, now).await?;
         store::insert(&mut tx, &entry).await?;
-        store::set_current(&mut tx, person_id, &entry).await?;
+        current::set_current(&mut tx, person_id, &entry).await?;
         if purpose.id == self.interests.purpose() && recording.decision != Decision::Granted {
             // Topics are kept only while the purpose they serve is granted.
-            store::forget_interests(&mut tx, person_id).await?;
+            current::forget_interests(&mut tx, person_id).await?;
         }
         tx.commit().await?;
         self.latest.remove(&person_id.to_string());
@@ -409,58 +304,5 @@ fn check_note(recording: &Recording) -> Result<(), ConsentError> {
         }
         (Method::Staff, Some(_)) | (_, None) => Ok(()),
         (_, Some(_)) => Err(ConsentError::NoteNotAllowed),
-    }
-}
-
-/// [`verify_ledger`] as the audit log's check of the records it covers.
-pub fn ledger_check(db: &Db) -> BoxFuture<'_, Result<Option<(i64, String)>, sqlx::Error>> {
-    Box::pin(verify_ledger(db))
-}
-
-/// Checks the ledger against the audit chain: every row's hash matches its content and
-/// is the one recorded in its audit event, and every audited decision has its row.
-/// Returns the audit seq of the first row that does not fit and what is wrong with it.
-pub async fn verify_ledger(db: &Db) -> Result<Option<(i64, String)>, sqlx::Error> {
-    const PAGE: i64 = 10_000;
-    let mut after = 0;
-    let mut rows = 0;
-    loop {
-        let page = store::ledger_page(db, after, PAGE).await?;
-        let Some((last, _, _)) = page.last() else {
-            break;
-        };
-        after = *last;
-        for (id, entry, audit) in &page {
-            rows += 1;
-            if let Some(problem) = misfit(*id, entry, audit.as_ref()) {
-                return Ok(Some((entry.audit_seq, problem)));
-            }
-        }
-    }
-    let audited = store::audited_decisions(db).await?;
-    Ok((audited != rows).then(|| {
-        let detail =
-            format!("the audit log records {audited} consent decisions, the ledger holds {rows}");
-        (0, detail)
-    }))
-}
-
-fn misfit(id: i64, entry: &Entry, audit: Option<&(String, String)>) -> Option<String> {
-    if entry.compute_hash() != entry.entry_hash {
-        return Some(format!(
-            "consent entry {id} does not match its hash: it was changed"
-        ));
-    }
-    let recorded = audit.and_then(|(target, details)| {
-        let details: serde_json::Value = serde_json::from_str(details).ok()?;
-        let hash = details.get("entry_hash")?.as_str()?.to_string();
-        (*target == entry.receipt_id).then_some(hash)
-    });
-    match recorded {
-        Some(hash) if hash == entry.entry_hash => None,
-        _ => Some(format!(
-            "consent entry {id} is not the one its audit event {} recorded",
-            entry.audit_seq
-        )),
     }
 }

@@ -4,7 +4,7 @@
 
 use super::error::ConsentError;
 use super::ledger::State;
-use super::{Consent, store};
+use super::{Consent, current};
 use crate::authz::Principal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -50,7 +50,7 @@ impl Consent {
             return Err(ConsentError::denied(decision, "statistics"));
         }
         let mut raw: BTreeMap<(String, State), i64> = BTreeMap::new();
-        for (purpose_id, version, decided, people) in store::decision_counts(&self.db).await? {
+        for (purpose_id, version, decided, people) in current::decision_counts(&self.db).await? {
             let Some(purpose) = self.purposes.get(&purpose_id) else {
                 continue;
             };

@@ -1,10 +1,11 @@
 //! The consent context's SQL: purpose versions as served, subject keys, and the ledger.
+//! The current-state cache and what hangs on it are in `current.rs`.
 
 use super::ledger::{Entry, VersionInfo};
 use super::purpose::{Change, Purpose};
 use crate::clock::UnixTime;
 use crate::crypto;
-use crate::db::{self, Bind, Conditions, Db, Tx};
+use crate::db::{self, Db, Tx};
 
 /// Records the version of each purpose now served, if it is new.
 pub async fn sync_versions<'a>(
@@ -103,7 +104,7 @@ pub async fn subject_key_for_write(
     decode_key(&key).ok_or_else(|| sqlx::Error::Decode("malformed subject key".into()))
 }
 
-fn decode_key(text: &str) -> Option<[u8; 32]> {
+pub(super) fn decode_key(text: &str) -> Option<[u8; 32]> {
     crypto::b64url_decode(text)?.try_into().ok()
 }
 
@@ -156,29 +157,6 @@ pub async fn history(db: &Db, subject: &str, limit: i64) -> Result<Vec<Entry>, s
     rows.iter()
         .map(|(document,)| Entry::from_document(document))
         .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| sqlx::Error::Decode("malformed consent_event_document".into()))
-}
-
-/// Where a person stands, from `consent_current` and the ledger rows it points at; `None`
-/// if there is no such person.
-pub async fn current_of(db: &Db, person_id: &str) -> Result<Option<Vec<Entry>>, sqlx::Error> {
-    let rows: Vec<(String, Option<String>)> = sqlx::query_as(
-        "select p.person_id, d.document from person p \
-         left join consent_current c on c.person_id = p.person_id \
-         left join consent_event_document d on d.receipt_id = c.receipt_id \
-         where p.person_id = $1",
-    )
-    .bind(person_id)
-    .fetch_all(db)
-    .await?;
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    let entries = rows.iter().filter_map(|(_, document)| document.as_deref());
-    entries
-        .map(Entry::from_document)
-        .collect::<Option<Vec<_>>>()
-        .map(Some)
         .ok_or_else(|| sqlx::Error::Decode("malformed consent_event_document".into()))
 }
 
@@ -247,28 +225,6 @@ pub async fn latest_on(
     .await
 }
 
-/// Whether this browser session chose "decide later" on the page after login.
-pub async fn prompt_deferred(db: &Db, sid: &str) -> Result<bool, sqlx::Error> {
-    let row: Option<(i64,)> =
-        sqlx::query_as("select deferred_at from purpose_prompt_deferral where sid = $1")
-            .bind(sid)
-            .fetch_optional(db)
-            .await?;
-    Ok(row.is_some())
-}
-
-pub async fn defer_prompt(db: &Db, sid: &str, now: UnixTime) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "insert into purpose_prompt_deferral (sid, deferred_at) values ($1, $2) \
-         on conflict (sid) do nothing",
-    )
-    .bind(sid)
-    .bind(now)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
 /// One entry of a subject, by receipt id.
 pub async fn entry(db: &Db, subject: &str, receipt_id: &str) -> Result<Option<Entry>, sqlx::Error> {
     sqlx::query_as(&format!(
@@ -277,169 +233,5 @@ pub async fn entry(db: &Db, subject: &str, receipt_id: &str) -> Result<Option<En
     .bind(subject)
     .bind(receipt_id)
     .fetch_optional(db)
-    .await
-}
-
-/// Keeps `consent_current` in step with the ledger, in the ledger row's transaction.
-pub async fn set_current(tx: &mut Tx, person_id: &str, entry: &Entry) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "insert into consent_current (person_id, purpose_id, purpose_version, decision, receipt_id) \
-         values ($1, $2, $3, $4, $5) on conflict (person_id, purpose_id) do update \
-         set purpose_version = $3, decision = $4, receipt_id = $5",
-    )
-    .bind(person_id)
-    .bind(&entry.purpose_id)
-    .bind(&entry.purpose_version)
-    .bind(&entry.decision)
-    .bind(&entry.receipt_id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// (person id, purpose, receipt id) of every row of `consent_current`, sorted.
-pub async fn current_rows(db: &Db) -> Result<Vec<(String, String, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "select person_id, purpose_id, receipt_id from consent_current \
-         order by person_id, purpose_id",
-    )
-    .fetch_all(db)
-    .await
-}
-
-/// The same rows derived from the ledger alone, through each person's subject key.
-pub async fn derived_current_rows(db: &Db) -> Result<Vec<(String, String, String)>, sqlx::Error> {
-    let keys: Vec<(String, String)> =
-        sqlx::query_as("select person_id, subject_key from subject_key order by person_id")
-            .fetch_all(db)
-            .await?;
-    let mut rows = Vec::new();
-    for (person_id, key) in keys {
-        let Some(key) = decode_key(&key) else {
-            continue;
-        };
-        for entry in latest(db, &super::ledger::subject_of(&key)).await? {
-            rows.push((person_id.clone(), entry.purpose_id, entry.receipt_id));
-        }
-    }
-    rows.sort();
-    Ok(rows)
-}
-
-/// Replaces the person's topics, in the caller's transaction.
-pub async fn set_interests(
-    tx: &mut Tx,
-    person_id: &str,
-    topics: &[String],
-    now: UnixTime,
-) -> Result<(), sqlx::Error> {
-    forget_interests(tx, person_id).await?;
-    for topic in topics {
-        sqlx::query(
-            "insert into person_interest (person_id, topic, chosen_at) values ($1, $2, $3)",
-        )
-        .bind(person_id)
-        .bind(topic)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
-}
-
-pub async fn forget_interests(tx: &mut Tx, person_id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from person_interest where person_id = $1")
-        .bind(person_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-pub async fn interests(db: &Db, person_id: &str) -> Result<Vec<String>, sqlx::Error> {
-    let rows: Vec<(String,)> =
-        sqlx::query_as("select topic from person_interest where person_id = $1 order by topic")
-            .bind(person_id)
-            .fetch_all(db)
-            .await?;
-    Ok(rows.into_iter().map(|(topic,)| topic).collect())
-}
-
-/// Who an audience is drawn from: people who grant a purpose on one of `versions`, in an
-/// active account, optionally narrowed.
-pub struct AudienceFilter<'a> {
-    pub purpose_id: &'a str,
-    pub versions: &'a [String],
-    pub customer: Option<&'a str>,
-    pub role: Option<&'a str>,
-    pub interest: Option<&'a str>,
-    pub after: Option<&'a str>,
-}
-
-/// A page of person ids in an audience, in person id order.
-pub async fn audience(
-    db: &Db,
-    filter: &AudienceFilter<'_>,
-    limit: i64,
-) -> Result<Vec<String>, sqlx::Error> {
-    let text = |value: &str| Bind::Text(value.to_string());
-    let mut c = Conditions::default();
-    c.push("c.purpose_id = ?", [text(filter.purpose_id)])
-        .push("c.decision = 'granted'", [])
-        .push("p.status = 'active'", []);
-    let marks = vec!["?"; filter.versions.len()].join(", ");
-    let versions = filter.versions.iter().map(|v| text(v));
-    c.push(&format!("c.purpose_version in ({marks})"), versions);
-    if let Some(customer) = filter.customer {
-        c.push(
-            "exists (select 1 from membership m join customer_account a \
-             on a.customer_account_id = m.customer_account_id where m.person_id = c.person_id \
-             and a.status = 'active' and m.customer_account_id = ?)",
-            [text(customer)],
-        );
-    }
-    match (filter.role, filter.customer) {
-        (Some(role), Some(customer)) => c.push(
-            "exists (select 1 from membership_role r where r.person_id = c.person_id \
-             and r.role = ? and r.customer_account_id = ?)",
-            [text(role), text(customer)],
-        ),
-        (Some(role), None) => c.push(
-            "exists (select 1 from membership_role r where r.person_id = c.person_id \
-             and r.role = ?)",
-            [text(role)],
-        ),
-        (None, _) => &mut c,
-    };
-    if let Some(interest) = filter.interest {
-        c.push(
-            "exists (select 1 from person_interest i where i.person_id = c.person_id \
-             and i.topic = ?)",
-            [text(interest)],
-        );
-    }
-    if let Some(after) = filter.after {
-        c.push("c.person_id > ?", [text(after)]);
-    }
-    let sql = format!(
-        "select c.person_id from consent_current c join person p on p.person_id = c.person_id\
-         {} order by c.person_id limit ${}",
-        c.sql(),
-        c.next_placeholder()
-    );
-    let rows: Vec<(String,)> = c
-        .bind_to(sqlx::query_as(&sql))
-        .bind(limit)
-        .fetch_all(db)
-        .await?;
-    Ok(rows.into_iter().map(|(id,)| id).collect())
-}
-
-/// (purpose, version, decision, people) over `consent_current`.
-pub async fn decision_counts(db: &Db) -> Result<Vec<(String, String, String, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "select purpose_id, purpose_version, decision, count(*) from consent_current \
-         group by purpose_id, purpose_version, decision",
-    )
-    .fetch_all(db)
     .await
 }

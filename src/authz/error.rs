@@ -39,6 +39,23 @@ pub enum PolicyError {
     },
 }
 
+/// Reads `<dir>/<name>`, telling a missing file apart from one that cannot be read;
+/// returns the name to report errors under and the text.
+pub(crate) fn read_policy_file(
+    dir: &std::path::Path,
+    name: &str,
+) -> Result<(String, String), PolicyError> {
+    let path = dir.join(name);
+    let text = std::fs::read_to_string(&path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => PolicyError::Missing { path: path.clone() },
+        _ => PolicyError::Io {
+            path: path.clone(),
+            source,
+        },
+    })?;
+    Ok((path.display().to_string(), text))
+}
+
 /// Policy text and where it came from, to report errors as `file:line`.
 pub(crate) struct Source<'a> {
     pub origin: &'a str,

@@ -2,14 +2,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::io::ErrorKind;
 use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
 
 use super::PolicyError;
-use super::error::Source;
+use super::error::{Source, read_policy_file};
 
 const FILE_NAME: &str = "roles.toml";
 
@@ -76,15 +75,8 @@ struct RoleEntry {
 impl Policies {
     /// Loads and validates `<dir>/roles.toml`.
     pub fn load(dir: &Path) -> Result<Policies, PolicyError> {
-        let path = dir.join(FILE_NAME);
-        let text = std::fs::read_to_string(&path).map_err(|source| match source.kind() {
-            ErrorKind::NotFound => PolicyError::Missing { path: path.clone() },
-            _ => PolicyError::Io {
-                path: path.clone(),
-                source,
-            },
-        })?;
-        Self::parse(&path.display().to_string(), &text)
+        let (origin, text) = read_policy_file(dir, FILE_NAME)?;
+        Self::parse(&origin, &text)
     }
 
     /// Parses policy text (used by load and by tests); `origin` is the file

@@ -2,7 +2,6 @@
 //! serve. Validated at start (file, line, what is wrong), like the other policies.
 
 use std::collections::BTreeMap;
-use std::io::ErrorKind;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -10,7 +9,7 @@ use toml::Spanned;
 
 use super::purpose::{LANGUAGES, Purposes};
 use crate::authz::PolicyError;
-use crate::authz::error::Source;
+use crate::authz::error::{Source, read_policy_file};
 
 const FILE_NAME: &str = "interests.toml";
 
@@ -34,15 +33,8 @@ struct InterestsFile {
 impl Interests {
     /// Loads `<dir>/interests.toml`, checking its purpose against the purposes.
     pub fn load(dir: &Path, purposes: &Purposes) -> Result<Interests, PolicyError> {
-        let path = dir.join(FILE_NAME);
-        let text = std::fs::read_to_string(&path).map_err(|source| match source.kind() {
-            ErrorKind::NotFound => PolicyError::Missing { path: path.clone() },
-            _ => PolicyError::Io {
-                path: path.clone(),
-                source,
-            },
-        })?;
-        Self::parse(&path.display().to_string(), &text, purposes)
+        let (origin, text) = read_policy_file(dir, FILE_NAME)?;
+        Self::parse(&origin, &text, purposes)
     }
 
     pub fn parse(origin: &str, text: &str, purposes: &Purposes) -> Result<Interests, PolicyError> {

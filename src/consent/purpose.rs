@@ -3,14 +3,13 @@
 //! purpose's version is the SHA-256 of its texts, so a decision names the very words shown.
 
 use std::collections::BTreeMap;
-use std::io::ErrorKind;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::authz::PolicyError;
-use crate::authz::error::Source;
+use crate::authz::error::{Source, read_policy_file};
 use crate::crypto;
 
 const FILE_NAME: &str = "purposes.toml";
@@ -119,15 +118,8 @@ struct PurposeEntry {
 impl Purposes {
     /// Loads and validates `<dir>/purposes.toml`.
     pub fn load(dir: &Path) -> Result<Purposes, PolicyError> {
-        let path = dir.join(FILE_NAME);
-        let text = std::fs::read_to_string(&path).map_err(|source| match source.kind() {
-            ErrorKind::NotFound => PolicyError::Missing { path: path.clone() },
-            _ => PolicyError::Io {
-                path: path.clone(),
-                source,
-            },
-        })?;
-        Self::parse(&path.display().to_string(), &text)
+        let (origin, text) = read_policy_file(dir, FILE_NAME)?;
+        Self::parse(&origin, &text)
     }
 
     pub fn parse(origin: &str, text: &str) -> Result<Purposes, PolicyError> {

@@ -1,19 +1,10 @@
 //! `/account`: a person changes their name, language and password, and sees and ends
 //! their sessions and the apps they signed in to.
 
-use crate::browser::{Browser, Page, sign_in};
+use crate::browser::{Browser, sign_in};
 use crate::helpers::{PASSWORD, jwt_part, seed_simple_person, spawn_app};
 use crate::rp::standard_rp;
 use openidconnect::OAuth2TokenResponse;
-
-fn form(page: &Page, fields: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut all = vec![(
-        "csrf".to_string(),
-        page.hidden("csrf").expect("a CSRF token"),
-    )];
-    all.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    all
-}
 
 #[tokio::test]
 async fn a_person_changes_their_name_and_language() {
@@ -22,7 +13,7 @@ async fn a_person_changes_their_name_and_language() {
     let browser = Browser::new(&app.issuer);
     let account = sign_in(&browser, &person.email, PASSWORD).await;
     assert_eq!(account.path(), "/account");
-    let fields = form(&account, &[("name", "Ada Byron"), ("locale", "sv")]);
+    let fields = account.form_with(&[("name", "Ada Byron"), ("locale", "sv")]);
     let saved = browser.submit("/account/profile", &fields).await.page();
     assert!(saved.body.contains("Ada Byron"));
     assert!(
@@ -30,7 +21,7 @@ async fn a_person_changes_their_name_and_language() {
         "the page follows the chosen language"
     );
     let blank = browser
-        .submit("/account/profile", &form(&saved, &[("name", " ")]))
+        .submit("/account/profile", &saved.form_with(&[("name", " ")]))
         .await
         .page();
     assert_eq!(blank.status, 422);
@@ -44,16 +35,10 @@ async fn changing_the_password_ends_the_other_sessions_and_needs_the_current_one
     let account = sign_in(&here, &person.email, PASSWORD).await;
     sign_in(&elsewhere, &person.email, PASSWORD).await;
     let new = "another long passphrase 7";
-    let wrong = form(
-        &account,
-        &[("current", "not it at all"), ("new", new), ("repeat", new)],
-    );
+    let wrong = account.form_with(&[("current", "not it at all"), ("new", new), ("repeat", new)]);
     let refused = here.submit("/account/password", &wrong).await.page();
     assert_eq!(refused.status, 422);
-    let right = form(
-        &account,
-        &[("current", PASSWORD), ("new", new), ("repeat", new)],
-    );
+    let right = account.form_with(&[("current", PASSWORD), ("new", new), ("repeat", new)]);
     let changed = here.submit("/account/password", &right).await.page();
     assert_eq!(changed.path(), "/account", "this session stays");
     assert!(
@@ -98,14 +83,14 @@ async fn a_person_ends_another_session_and_an_apps_access() {
     assert_eq!(sids.len(), 2, "both sessions are listed");
     assert!(sids.contains(&phone_sid));
     let other = phone_sid;
-    let fields = form(&account, &[("sid", other.as_str())]);
+    let fields = account.form_with(&[("sid", other.as_str())]);
     let after = desk.submit("/account/sessions/end", &fields).await.page();
     assert!(after.body.contains("The session was ended"));
     assert_eq!(phone.visit("/account").await.page().path(), "/login");
 
     assert!(after.body.contains(&rp_name(&app, &rp.client_id).await));
     let refresh = login.tokens.refresh_token().unwrap().clone();
-    let fields = form(&after, &[("client_id", rp.client_id.as_str())]);
+    let fields = after.form_with(&[("client_id", rp.client_id.as_str())]);
     let revoked = desk.submit("/account/apps/revoke", &fields).await.page();
     assert!(revoked.body.contains("The app was signed out"));
     assert!(

@@ -55,6 +55,14 @@ impl Page {
         Some(html_unescape(&self.body[start..end]))
     }
 
+    /// A form to post from this page: its CSRF token and these fields.
+    pub fn form_with(&self, fields: &[(&str, &str)]) -> Vec<(String, String)> {
+        let csrf = self.hidden("csrf").expect("a CSRF token on the page");
+        let mut all = vec![("csrf".to_string(), csrf)];
+        all.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        all
+    }
+
     /// All hidden inputs of the page as form fields.
     pub fn hidden_fields(&self) -> Vec<(String, String)> {
         let marker = "<input type=\"hidden\" name=\"";

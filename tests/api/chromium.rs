@@ -309,10 +309,10 @@ fn query(url: &Url, name: &str) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
-async fn authorize_url(app: &TestApp, ui_locales: Option<&str>) -> String {
-    // First-party: the app's own consent page is another test's business.
+/// An authorization URL for a new client (`first_party`: no OAuth consent page).
+pub async fn authorize_url(app: &TestApp, first_party: bool, ui_locales: Option<&str>) -> String {
     let mut new = NewClient::new("Portal", vec![REDIRECT_URI.into()]);
-    new.first_party = true;
+    new.first_party = first_party;
     let client = app.admin.add_client(new).await.expect("add client");
     let mut url = Url::parse(&app.url("/authorize")).expect("authorize URL");
     url.query_pairs_mut()
@@ -393,7 +393,7 @@ async fn the_login_page_speaks_swedish_to_a_swedish_browser() {
         "the_login_page_speaks_swedish_to_a_swedish_browser",
         |browser| async move {
             let app = spawn_app().await;
-            let authorize = authorize_url(&app, Some("sv")).await;
+            let authorize = authorize_url(&app, true, Some("sv")).await;
 
             browser.goto(&authorize).await.expect("open /authorize");
             let submit = wait_for(&browser, r#"form[action="/login"] button[type=submit]"#).await;
@@ -419,7 +419,7 @@ async fn the_code_flow_completes_in_a_real_browser() {
             let app = spawn_app().await;
             // One account, so no account-choice page comes between login and redirect.
             let person = seed_simple_person(&app).await;
-            let authorize = authorize_url(&app, None).await;
+            let authorize = authorize_url(&app, true, None).await;
 
             browser.goto(&authorize).await.expect("open /authorize");
             sign_in(&browser, &person).await;

@@ -2,28 +2,10 @@
 //! the account page (in English), and an app's consent asked once and then remembered.
 
 use fantoccini::{Client, Locator};
-use trohet::admin::NewClient;
 use url::Url;
 
-use crate::chromium::{in_chromium, page_text, sign_in, wait_for, wait_for_url};
-use crate::helpers::{REDIRECT_URI, TestApp, seed_simple_person, spawn_app};
-
-async fn authorize_url(app: &TestApp, first_party: bool, ui_locales: Option<&str>) -> String {
-    let mut new = NewClient::new("Order Desk", vec![REDIRECT_URI.into()]);
-    new.first_party = first_party;
-    let client = app.admin.add_client(new).await.expect("add client");
-    let mut url = Url::parse(&app.url("/authorize")).expect("authorize URL");
-    url.query_pairs_mut()
-        .append_pair("response_type", "code")
-        .append_pair("client_id", &client.client_id)
-        .append_pair("redirect_uri", REDIRECT_URI)
-        .append_pair("scope", "openid")
-        .append_pair("state", "s");
-    if let Some(locales) = ui_locales {
-        url.query_pairs_mut().append_pair("ui_locales", locales);
-    }
-    url.to_string()
-}
+use crate::chromium::{authorize_url, in_chromium, page_text, sign_in, wait_for, wait_for_url};
+use crate::helpers::{REDIRECT_URI, seed_simple_person, spawn_app};
 
 async fn click(browser: &Client, css: &str) {
     wait_for(browser, css)

@@ -3,7 +3,7 @@
 //! customer admin reaches none of it.
 
 use crate::admin::support::{Api, service_token};
-use crate::browser::{Browser, Page};
+use crate::browser::Browser;
 use crate::helpers::{PASSWORD, Person, TestApp, seed_person, seed_simple_person, spawn_app};
 use serde_json::json;
 use trohet::admin::NewPerson;
@@ -42,15 +42,6 @@ async fn console_sign_in(browser: &Browser, person: &Person) {
     assert_eq!(page.path(), "/console", "{}", page.body);
 }
 
-fn form(page: &Page, fields: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut all = vec![(
-        "csrf".to_string(),
-        page.hidden("csrf").expect("a CSRF token"),
-    )];
-    all.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    all
-}
-
 #[tokio::test]
 async fn the_dpo_reads_a_ledger_and_records_a_paper_decision_with_a_note() {
     let app = spawn_app().await;
@@ -71,26 +62,20 @@ async fn the_dpo_reads_a_ledger_and_records_a_paper_decision_with_a_note() {
     let page = browser.visit(&path).await.page();
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("Usage statistics"));
-    let without_note = form(
-        &page,
-        &[
-            ("purpose", "portal-analytics"),
-            ("decision", "granted"),
-            ("language", "sv"),
-            ("note", ""),
-        ],
-    );
+    let without_note = page.form_with(&[
+        ("purpose", "portal-analytics"),
+        ("decision", "granted"),
+        ("language", "sv"),
+        ("note", ""),
+    ]);
     let refused = browser.submit(&path, &without_note).await.page();
     assert_eq!(refused.status, 422, "{}", refused.body);
-    let paper = form(
-        &page,
-        &[
-            ("purpose", "portal-analytics"),
-            ("decision", "granted"),
-            ("language", "sv"),
-            ("note", "Signed form, HR binder 4"),
-        ],
-    );
+    let paper = page.form_with(&[
+        ("purpose", "portal-analytics"),
+        ("decision", "granted"),
+        ("language", "sv"),
+        ("note", "Signed form, HR binder 4"),
+    ]);
     let after = browser.submit(&path, &paper).await.page();
     assert!(
         after.body.contains("The decision was recorded."),

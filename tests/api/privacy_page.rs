@@ -2,18 +2,9 @@
 //! withdraw, news topics kept only while agreed, the history with verifiable receipts,
 //! in English and Swedish.
 
-use crate::browser::{Browser, Page, sign_in};
+use crate::browser::{Browser, sign_in};
 use crate::consent_api::verified_receipt;
 use crate::helpers::{PASSWORD, seed_simple_person, spawn_app};
-
-fn with_csrf(page: &Page, fields: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut all = vec![(
-        "csrf".to_string(),
-        page.hidden("csrf").expect("a CSRF token"),
-    )];
-    all.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    all
-}
 
 #[tokio::test]
 async fn a_person_agrees_picks_topics_withdraws_and_keeps_a_receipt_of_each_decision() {
@@ -41,10 +32,7 @@ async fn a_person_agrees_picks_topics_withdraws_and_keeps_a_receipt_of_each_deci
             .contains("Agree to news chosen for you to pick topics.")
     );
 
-    let agree = with_csrf(
-        &page,
-        &[("purpose", "targeted-news"), ("decision", "granted")],
-    );
+    let agree = page.form_with(&[("purpose", "targeted-news"), ("decision", "granted")]);
     let page = browser
         .submit("/account/privacy/decide", &agree)
         .await
@@ -55,17 +43,14 @@ async fn a_person_agrees_picks_topics_withdraws_and_keeps_a_receipt_of_each_deci
         page.body
     );
     assert!(page.body.contains("Deliveries and logistics"));
-    let topics = with_csrf(&page, &[("topic.deliveries", "on"), ("topic.events", "on")]);
+    let topics = page.form_with(&[("topic.deliveries", "on"), ("topic.events", "on")]);
     let page = browser
         .submit("/account/privacy/interests", &topics)
         .await
         .page();
     assert_eq!(page.body.matches("checked").count(), 2, "two topics kept");
 
-    let withdraw = with_csrf(
-        &page,
-        &[("purpose", "targeted-news"), ("decision", "withdrawn")],
-    );
+    let withdraw = page.form_with(&[("purpose", "targeted-news"), ("decision", "withdrawn")]);
     let page = browser
         .submit("/account/privacy/decide", &withdraw)
         .await
@@ -75,7 +60,7 @@ async fn a_person_agrees_picks_topics_withdraws_and_keeps_a_receipt_of_each_deci
         !page.body.contains("checked"),
         "the topics went with the consent"
     );
-    let refused = with_csrf(&page, &[("topic.events", "on")]);
+    let refused = page.form_with(&[("topic.events", "on")]);
     let status = browser
         .submit("/account/privacy/interests", &refused)
         .await
@@ -111,7 +96,7 @@ async fn the_privacy_page_speaks_swedish_to_a_swedish_person() {
     let person = seed_simple_person(&app).await;
     let browser = Browser::new(&app.issuer);
     let account = sign_in(&browser, &person.email, PASSWORD).await;
-    let profile = with_csrf(&account, &[("name", "Ada"), ("locale", "sv")]);
+    let profile = account.form_with(&[("name", "Ada"), ("locale", "sv")]);
     browser.submit("/account/profile", &profile).await.page();
     let page = browser.visit("/account/privacy").await.page();
     assert!(

@@ -2,29 +2,18 @@
 //! with the person's token, a back-end gates its processing on it with its own token, and
 //! staff record a paper decision with a note and read the ledger.
 
-use openidconnect::OAuth2TokenResponse;
 use serde_json::{Value, json};
 use trohet::admin::NewClient;
 use trohet::oidc::GrantType;
 
-use crate::admin::support::{Api, direct, service_token};
-use crate::browser::{Answers, Browser};
-use crate::helpers::{Person, REDIRECT_URI, TestApp, register, seed_simple_person, spawn_app};
-use crate::rp::Rp;
+use crate::admin::support::{Api, direct, person_token_via, service_token};
+use crate::helpers::{Person, TestApp, register, seed_simple_person, spawn_app};
 
 const ANALYTICS: &str = "portal-analytics";
 
 /// A person's access token through a portal app registered with the `consent` scope.
 async fn portal_token(app: &TestApp, person: &Person, scopes: &[&str]) -> String {
-    let mut new = NewClient::new("Portal", vec![REDIRECT_URI.to_string()]);
-    new.extra_scopes = vec!["consent".to_string()];
-    let registered = register(app, new).await;
-    let rp = Rp::new(app, &registered, REDIRECT_URI).await;
-    let browser = Browser::new(&app.issuer);
-    let login = rp
-        .log_in(&browser, person, scopes, &Answers::default())
-        .await;
-    login.tokens.access_token().secret().to_string()
+    person_token_via(app, "consent", person, scopes).await
 }
 
 /// A back-end's client_credentials token asking for `scope`.

@@ -40,8 +40,18 @@ pub async fn service_token(app: &TestApp, roles: &[&str]) -> String {
 /// A person's access token from the code flow with these scopes, through a client
 /// registered with the `admin` scope.
 pub async fn person_token(app: &TestApp, person: &Person, scopes: &[&str]) -> String {
-    let mut new = NewClient::new("Admin app", vec![REDIRECT_URI.to_string()]);
-    new.extra_scopes = vec!["admin".to_string()];
+    person_token_via(app, "admin", person, scopes).await
+}
+
+/// The same through a client registered with the extra scope `registered`.
+pub async fn person_token_via(
+    app: &TestApp,
+    registered: &str,
+    person: &Person,
+    scopes: &[&str],
+) -> String {
+    let mut new = NewClient::new("Portal app", vec![REDIRECT_URI.to_string()]);
+    new.extra_scopes = vec![registered.to_string()];
     let registered = register(app, new).await;
     let rp = Rp::new(app, &registered, REDIRECT_URI).await;
     let browser = Browser::new(&app.issuer);

@@ -114,10 +114,17 @@ fn purpose_section(
     let retention = words
         .kept_for_days
         .replace("{days}", &purpose.retention_days.to_string());
+    let purposes = pages.oidc.consent.purposes();
+    let categories: Vec<&str> = purpose
+        .data_categories
+        .iter()
+        .filter_map(|c| purposes.category(c, language))
+        .collect();
     html! {
         section.purpose id=(purpose.id) {
             h2 { (text.title) }
             p { (text.text) }
+            p.muted { (words.data) ": " (categories.join("; ")) ". " }
             p.muted { (words.basis(purpose.legal_basis)) ". " (retention) "." }
             @if let Some(standing) = state.state {
                 p {

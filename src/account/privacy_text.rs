@@ -27,6 +27,7 @@ pub struct PrivacyWords {
     pub back: &'static str,
     pub kept_for_days: &'static str,
     pub interests: &'static str,
+    pub data: &'static str,
     pub save_interests: &'static str,
     pub interests_need_consent: &'static str,
 }
@@ -120,6 +121,7 @@ static EN: PrivacyWords = PrivacyWords {
     back: "Back to your account",
     kept_for_days: "Kept for {days} days",
     interests: "The news that interest you",
+    data: "Data used",
     save_interests: "Save topics",
     interests_need_consent: "Agree to news chosen for you to pick topics.",
 };
@@ -150,6 +152,7 @@ static SV: PrivacyWords = PrivacyWords {
     back: "Tillbaka till ditt konto",
     kept_for_days: "Sparas i {days} dagar",
     interests: "Nyheterna som intresserar dig",
+    data: "Uppgifter som används",
     save_interests: "Spara ämnen",
     interests_need_consent: "Samtyck till utvalda nyheter för att välja ämnen.",
 };

@@ -24,6 +24,11 @@ async fn a_person_agrees_picks_topics_withdraws_and_keeps_a_receipt_of_each_deci
     );
     assert!(
         page.body
+            .contains("Sign-ins and the portal features used, pseudonymized"),
+        "each purpose names the data it uses"
+    );
+    assert!(
+        page.body
             .contains("Needed for the agreement with your company")
     );
     assert!(page.body.contains("You have not decided"));
@@ -56,10 +61,6 @@ async fn a_person_agrees_picks_topics_withdraws_and_keeps_a_receipt_of_each_deci
         .await
         .page();
     assert!(page.body.contains("You withdrew your consent"));
-    assert!(
-        !page.body.contains("checked"),
-        "the topics went with the consent"
-    );
     let refused = page.form_with(&[("topic.events", "on")]);
     let status = browser
         .submit("/account/privacy/interests", &refused)
@@ -67,6 +68,16 @@ async fn a_person_agrees_picks_topics_withdraws_and_keeps_a_receipt_of_each_deci
         .page()
         .status;
     assert_eq!(status, 422, "no topics without consent");
+    let again = page.form_with(&[("purpose", "targeted-news"), ("decision", "granted")]);
+    let regranted = browser
+        .submit("/account/privacy/decide", &again)
+        .await
+        .page();
+    assert!(regranted.body.contains("Deliveries and logistics"));
+    assert!(
+        !regranted.body.contains("checked"),
+        "the topics went with the withdrawal and do not come back"
+    );
 
     let receipts: Vec<&str> = page
         .body

@@ -19,6 +19,7 @@ pub use store::{AuditFilter, StoredEvent};
 
 use crate::clock::UnixTime;
 use crate::db::{self, ChainHead, Tx};
+use crate::identity::store::subject_refs;
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 use std::net::IpAddr;
@@ -131,16 +132,27 @@ impl Event {
 
 /// Appends an event to the chain inside the caller's write transaction (begun with
 /// [`db::begin_write`]), so that it commits or rolls back with the change it records.
+///
+/// A person, as actor or target, is stored as their audit reference, never their id (see
+/// [`subject_refs`]); the caller names them by id.
 pub async fn record(tx: &mut Tx, event: Event, now: UnixTime) -> Result<i64, sqlx::Error> {
+    let actor_id = match &event.actor {
+        Actor::Person(id) => Some(person_ref(tx, id, now).await?),
+        other => other.id().map(str::to_string),
+    };
+    let target_id = match &event.target {
+        Some(("person", id)) => Some(person_ref(tx, id, now).await?),
+        other => other.as_ref().map(|(_, id)| id.clone()),
+    };
     let head = db::lock_chain_head(tx, CHAIN).await?;
     let stored = StoredEvent {
         seq: head.seq + 1,
         occurred_at: now,
         actor_kind: event.actor.kind().to_string(),
-        actor_id: event.actor.id().map(str::to_string),
+        actor_id,
         action: event.action.to_string(),
         target_kind: event.target.as_ref().map(|(kind, _)| kind.to_string()),
-        target_id: event.target.map(|(_, id)| id),
+        target_id,
         customer_account_id: event.customer_account_id,
         outcome: event.outcome.as_str().to_string(),
         // serde_json's map is ordered by key, so the text is canonical.
@@ -159,6 +171,14 @@ pub async fn record(tx: &mut Tx, event: Event, now: UnixTime) -> Result<i64, sql
     };
     db::advance_chain_head(tx, CHAIN, &next).await?;
     Ok(next.seq)
+}
+
+/// A person's audit reference. An id that names no person (erased while the request ran)
+/// gets a reference of its own that leads nowhere: the id itself must not be kept.
+async fn person_ref(tx: &mut Tx, person_id: &str, now: UnixTime) -> Result<String, sqlx::Error> {
+    Ok(subject_refs::for_write(tx, person_id, now)
+        .await?
+        .unwrap_or_else(crate::crypto::random_id))
 }
 
 /// Records a single event in a transaction of its own (security events with no other

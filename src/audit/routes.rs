@@ -1,7 +1,7 @@
 //! `/api/v1/audit/events` (filter, page, export as CSV) and `/api/v1/audit/verify`. The
 //! log can be read, never changed.
 
-use super::store::{self, AuditFilter, StoredEvent};
+use super::store::{self, AuditFilter, ListedEvent};
 use super::{Problem as ChainProblem, Verification};
 use crate::authz::{Policies, Principal};
 use crate::clock::{parse_rfc3339, rfc3339};
@@ -48,10 +48,18 @@ pub struct AuditEventView {
     pub seq: i64,
     pub time: String,
     pub actor_kind: String,
+    /// As stored and hashed: a client id, or a person's audit reference.
     pub actor_id: Option<String>,
+    /// The person an actor reference leads to; absent once that person is erased.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_person_id: Option<String>,
     pub action: String,
     pub target_kind: Option<String>,
+    /// As stored and hashed: an id, or a person's audit reference.
     pub target_id: Option<String>,
+    /// The person a target reference leads to; absent once that person is erased.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_person_id: Option<String>,
     pub customer_id: Option<String>,
     /// `success`, `failure` or `denied`.
     pub outcome: String,
@@ -60,9 +68,12 @@ pub struct AuditEventView {
     pub hash: String,
 }
 
-impl From<StoredEvent> for AuditEventView {
-    fn from(e: StoredEvent) -> Self {
+impl From<ListedEvent> for AuditEventView {
+    fn from(listed: ListedEvent) -> Self {
+        let e = listed.event;
         Self {
+            actor_person_id: listed.actor_person_id,
+            target_person_id: listed.target_person_id,
             seq: e.seq,
             time: rfc3339(e.occurred_at),
             details: serde_json::from_str(&e.details).unwrap_or_default(),
@@ -149,13 +160,13 @@ async fn list_events(
     let limit = page.limit()?;
     filter.before_seq = page.after()?;
     let rows = store::list(&state.db, &filter, limit + 1).await?;
-    let page = Page::from_rows(rows, limit, |e| e.seq);
+    let page = Page::from_rows(rows, limit, |e| e.event.seq);
     Ok(Json(page.map(AuditEventView::from)).into_response())
 }
 
 /// Streams matching events as CSV through a bounded channel: memory stays flat.
 pub fn csv_response(db: Db, filter: AuditFilter) -> Response {
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<StoredEvent>(256);
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<ListedEvent>(256);
     tokio::spawn(async move {
         if let Err(error) = store::export(&db, &filter, sender).await {
             tracing::error!(error = %crate::web::error_chain(&error), "audit export failed");
@@ -183,9 +194,10 @@ pub fn csv_response(db: Db, filter: AuditFilter) -> Response {
     response
 }
 
-const CSV_HEADER: &str = "seq,time,actor_kind,actor_id,action,target_kind,target_id,customer_id,outcome,details,hash\r\n";
+const CSV_HEADER: &str = "seq,time,actor_kind,actor_id,action,target_kind,target_id,customer_id,outcome,details,hash,actor_person_id,target_person_id\r\n";
 
-fn csv_line(e: &StoredEvent) -> String {
+fn csv_line(listed: &ListedEvent) -> String {
+    let e = &listed.event;
     let fields = [
         e.seq.to_string(),
         rfc3339(e.occurred_at),
@@ -198,6 +210,8 @@ fn csv_line(e: &StoredEvent) -> String {
         e.outcome.clone(),
         e.details.clone(),
         e.hash.clone(),
+        listed.actor_person_id.clone().unwrap_or_default(),
+        listed.target_person_id.clone().unwrap_or_default(),
     ];
     let mut line = fields
         .iter()

@@ -65,11 +65,19 @@ impl AuditFilter {
     fn conditions(&self) -> Conditions {
         let mut c = Conditions::default();
         let text = |v: &String| [Bind::Text(v.clone())];
+        // A person is asked for by id and stored by audit reference.
+        let id_or_ref = |v: &String| [Bind::Text(v.clone()), Bind::Text(v.clone())];
         if let Some(v) = &self.actor {
-            c.push("actor_id = ?", text(v));
+            c.push(
+                "(actor_id = ? or actor_id = (select audit_ref from subject_key where person_id = ?))",
+                id_or_ref(v),
+            );
         }
         if let Some(v) = &self.target {
-            c.push("target_id = ?", text(v));
+            c.push(
+                "(target_id = ? or target_id = (select audit_ref from subject_key where person_id = ?))",
+                id_or_ref(v),
+            );
         }
         if let Some(v) = &self.action {
             c.push("action = ?", text(v));
@@ -90,15 +98,33 @@ impl AuditFilter {
     }
 }
 
+/// An event as listed: as stored, plus the persons its references still lead to.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ListedEvent {
+    #[sqlx(flatten)]
+    pub event: StoredEvent,
+    pub actor_person_id: Option<String>,
+    pub target_person_id: Option<String>,
+}
+
+/// The listed columns: audit references resolved to persons while they exist.
+const LISTED: &str = "select seq, occurred_at, actor_kind, actor_id, action, target_kind, target_id, \
+     customer_account_id, outcome, details, prev_hash, hash, \
+     (select person_id from subject_key where audit_ref = actor_id and actor_kind = 'person') \
+       as actor_person_id, \
+     (select person_id from subject_key where audit_ref = target_id and target_kind = 'person') \
+       as target_person_id \
+     from audit_event";
+
 /// Up to `limit` matching events, newest first.
 pub async fn list(
     db: &Db,
     filter: &AuditFilter,
     limit: i64,
-) -> Result<Vec<StoredEvent>, sqlx::Error> {
+) -> Result<Vec<ListedEvent>, sqlx::Error> {
     let conditions = filter.conditions();
     let sql = format!(
-        "select {COLUMNS} from audit_event{} order by seq desc limit ${}",
+        "{LISTED}{} order by seq desc limit ${}",
         conditions.sql(),
         conditions.next_placeholder()
     );
@@ -114,13 +140,10 @@ pub async fn list(
 pub async fn export(
     db: &Db,
     filter: &AuditFilter,
-    sink: tokio::sync::mpsc::Sender<StoredEvent>,
+    sink: tokio::sync::mpsc::Sender<ListedEvent>,
 ) -> Result<(), sqlx::Error> {
     let conditions = filter.conditions();
-    let sql = format!(
-        "select {COLUMNS} from audit_event{} order by seq desc",
-        conditions.sql()
-    );
+    let sql = format!("{LISTED}{} order by seq desc", conditions.sql());
     let query = conditions.bind_to(sqlx::query_as(&sql));
     let mut rows = query.fetch(db);
     while let Some(event) = rows.try_next().await? {

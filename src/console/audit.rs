@@ -7,7 +7,8 @@ use super::forms::{Flash, PAGE_SIZE, cursor, href, next_page};
 use super::request::{Submission, Visit};
 use super::{Console, Words};
 use crate::audit::routes::{AuditQuery, csv_response};
-use crate::audit::{StoredEvent, Verification, store};
+use crate::audit::store::ListedEvent;
+use crate::audit::{Verification, store};
 use crate::clock::rfc3339;
 use crate::web::api::Page;
 use crate::web::page::{hidden, unavailable};
@@ -112,7 +113,7 @@ async fn audit_page(
                 Ok(rows) => rows,
                 Err(error) => return unavailable(locale, "list audit events", &error),
             };
-            page = Page::from_rows(rows, PAGE_SIZE, |event| event.seq);
+            page = Page::from_rows(rows, PAGE_SIZE, |listed| listed.event.seq);
         }
         Err(problem) => match errors::refusal(locale, problem) {
             Ok(refusal) => flash = Flash::refused(refusal),
@@ -175,10 +176,17 @@ fn filter_form(words: &Words, visit: &Visit) -> Markup {
     }
 }
 
-fn event_table(words: &Words, events: &[StoredEvent]) -> Markup {
-    let pair = |kind: &Option<String>, id: &Option<String>| match (kind, id) {
-        (Some(kind), Some(id)) => format!("{kind} {id}"),
-        (Some(kind), None) => kind.clone(),
+fn event_table(words: &Words, events: &[ListedEvent]) -> Markup {
+    // A person is shown by id while the reference still leads to one.
+    let pair = |kind: &Option<String>, id: &Option<String>, person: &Option<String>| match (
+        kind.as_deref(),
+        id,
+        person,
+    ) {
+        (Some("person"), _, Some(person)) => format!("person {person}"),
+        (Some("person"), Some(_), None) => words.erased_person.to_string(),
+        (Some(kind), Some(id), _) => format!("{kind} {id}"),
+        (Some(kind), None, _) => kind.to_string(),
         _ => String::new(),
     };
     html! {
@@ -191,13 +199,14 @@ fn event_table(words: &Words, events: &[StoredEvent]) -> Markup {
                     th { (words.target) } th { (words.customer_id) } th { (words.outcome) } th { (words.details) }
                 } }
                 tbody {
-                    @for event in events {
+                    @for listed in events {
+                        @let event = &listed.event;
                         tr {
                             td { (event.seq) }
                             td { (rfc3339(event.occurred_at)) }
-                            td { (pair(&Some(event.actor_kind.clone()), &event.actor_id)) }
+                            td { (pair(&Some(event.actor_kind.clone()), &event.actor_id, &listed.actor_person_id)) }
                             td { code { (event.action) } }
-                            td { (pair(&event.target_kind, &event.target_id)) }
+                            td { (pair(&event.target_kind, &event.target_id, &listed.target_person_id)) }
                             td { (event.customer_account_id.as_deref().unwrap_or_default()) }
                             td { (event.outcome) }
                             td { code { (event.details) } }

@@ -40,7 +40,12 @@ async fn after_five_failures_an_account_waits_whether_or_not_it_exists() {
         !events.text.contains(&person.email),
         "no email in the audit log"
     );
-    assert_eq!(throttled[1]["target_id"], person.id.as_str());
+    assert_eq!(throttled[1]["target_person_id"], person.id.as_str());
+    assert_ne!(
+        throttled[1]["target_id"],
+        person.id.as_str(),
+        "the log names a person by reference, never by id"
+    );
     assert!(
         throttled[0]["details"]["network"]
             .as_str()

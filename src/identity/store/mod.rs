@@ -5,6 +5,7 @@ pub mod invitations;
 pub mod members;
 pub mod persons;
 pub mod resets;
+pub mod subject_refs;
 
 use super::IdentityError;
 use crate::clock::UnixTime;

@@ -1,0 +1,57 @@
+-- Data subject rights: the register of requests, legal holds, restriction, where portal
+-- apps want security events and back-channel logouts, and the outbox rows that carry them.
+
+-- How the audit log names a person: a random reference kept beside the subject key, so
+-- that erasure, which deletes this row, leaves the chain intact but no longer tied to
+-- anyone. The audit log never holds a person id.
+alter table subject_key add column audit_ref text;
+update subject_key set audit_ref = md5(random()::text || clock_timestamp()::text || person_id)
+    where audit_ref is null;
+create unique index subject_key_audit_ref on subject_key (audit_ref);
+
+-- Art. 17(3): a reason the DPO gave for keeping a person's data; erasure is refused
+-- while it is set. Art. 18: restricted processing (analytics and audiences skip them).
+alter table person add column legal_hold_reason text;
+alter table person add column legal_hold_at bigint;
+alter table person add column restricted_at bigint;
+
+-- Every data subject request (GDPR Art. 12 to 22). `person_id` is cleared when the person
+-- is erased; `subject_ref` (the audit reference) is kept so the request still matches its
+-- audit events. `deadline` is a calendar date (Art. 12(3), counted per Reg. 1182/71).
+-- An erasure with `act_at` set is a job: the privacy worker carries it out when due,
+-- also after a crash half-way.
+create table dsr_request (
+    dsr_id text primary key,
+    kind text not null check (kind in ('access', 'portability', 'erasure', 'rectification', 'restriction', 'objection')),
+    person_id text references person (person_id) on delete set null,
+    subject_ref text,
+    purpose_id text,
+    channel text not null check (channel in ('self_service', 'email', 'letter', 'phone', 'in_person', 'api')),
+    verification text not null,
+    received_at bigint not null,
+    deadline text collate "C" not null,
+    status text not null check (status in ('received', 'verified', 'in_progress', 'completed', 'rejected', 'extended')),
+    status_reason text,
+    act_at bigint,
+    completed_at bigint,
+    actions text not null default '[]',
+    version bigint not null default 1
+);
+create index dsr_request_open on dsr_request (deadline, dsr_id) where status not in ('completed', 'rejected');
+create index dsr_request_person on dsr_request (person_id);
+create index dsr_request_due on dsr_request (act_at) where act_at is not null;
+
+-- Where a client wants RFC 8935 security event tokens and OIDC back-channel logout tokens.
+alter table client add column events_uri text;
+alter table client add column backchannel_logout_uri text;
+
+-- The outbox now carries security events and logout tokens to clients too; `client_id`
+-- and `dsr_id` let a request show which apps confirmed.
+alter table outbox drop constraint outbox_kind_check;
+alter table outbox add constraint outbox_kind_check
+    check (kind in ('email', 'security_event', 'logout_token'));
+alter table outbox add column client_id text;
+alter table outbox add column dsr_id text;
+alter table outbox add column person_id text references person (person_id) on delete cascade;
+create index outbox_dsr on outbox (dsr_id) where dsr_id is not null;
+create index outbox_person on outbox (person_id) where person_id is not null;

@@ -22,6 +22,7 @@ use crate::oidc::keys::{KeyStore, KeyVault};
 use crate::oidc::{Oidc, OidcParts};
 use crate::ops::{self, Metrics};
 use crate::outbox::{Mailer, Outbox};
+use crate::privacy::{self, Privacy};
 use crate::web::forms::Forms;
 use crate::{clock, consent, identity, oidc, outbox, web};
 use anyhow::Context;
@@ -41,10 +42,13 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 /// How often an instance re-reads signing keys (picking up a sibling's rotation) and
 /// deletes expired codes, requests, tokens and sessions.
 const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
+/// How often an instance looks for erasures whose grace period has ended.
+const ERASURE_INTERVAL: Duration = Duration::from_secs(5);
 
 /// A built server: the bound listener and the contexts, each holding only what it needs.
 pub struct App {
-    listener: TcpListener,
+    /// `None` for the CLI, which works on the database without serving.
+    listener: Option<TcpListener>,
     config: Config,
     db: Db,
     clock: Clock,
@@ -58,6 +62,7 @@ pub struct App {
     oidc: Arc<Oidc>,
     /// Seals what must be opaque to clients (audience cursors).
     master: MasterKey,
+    privacy: Privacy,
 }
 
 impl App {
@@ -66,16 +71,28 @@ impl App {
     }
 
     pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<App> {
+        Self::assemble(config, clock, true).await
+    }
+
+    async fn assemble(config: Config, clock: Clock, bind: bool) -> anyhow::Result<App> {
         let policies = Arc::new(Policies::load(&config.policies.dir)?);
         let purposes = Purposes::load(&config.policies.dir)?;
         let interests = Arc::new(Interests::load(&config.policies.dir, &purposes)?);
         let purposes = Arc::new(purposes);
         let db = open_database(&config).await?;
         let master = load_master_key(&config)?;
-        let listener = TcpListener::bind(config.server.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", config.server.listen))?;
-        let address = listener.local_addr()?;
+        let listener = match bind {
+            true => Some(
+                TcpListener::bind(config.server.listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {}", config.server.listen))?,
+            ),
+            false => None,
+        };
+        let address = match &listener {
+            Some(listener) => listener.local_addr()?,
+            None => config.server.listen,
+        };
         let issuer = issuer_url(config.server.issuer.as_deref(), address)?;
         let vault = KeyVault::new(master.clone(), key_retention_secs(&config));
         let ring = vault.load(&db, clock.now()).await?;
@@ -117,6 +134,17 @@ impl App {
             pairwise_key: master.derive("pairwise-subject"),
         })
         .context("invalid issuer URL")?;
+        let oidc = Arc::new(oidc);
+        let privacy = Privacy {
+            db: db.clone(),
+            clock: clock.clone(),
+            policies: policies.clone(),
+            revoker: identity.revoker.clone(),
+            provider: oidc.clone(),
+            consent: consent.clone(),
+            controller: config.controller.clone(),
+            config: config.privacy.clone(),
+        };
         Ok(App {
             listener,
             config,
@@ -129,13 +157,17 @@ impl App {
             identity,
             consent,
             forms,
-            oidc: Arc::new(oidc),
+            oidc,
             master,
+            privacy,
         })
     }
 
     pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+        self.listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map_or(0, |a| a.port())
     }
 
     pub fn issuer(&self) -> &str {
@@ -163,7 +195,8 @@ impl App {
                 provider: self.oidc.clone(),
                 controller: self.config.controller.clone(),
                 cursors: self.master.clone(),
-            })));
+            })))
+            .merge(privacy::routes::api(Arc::new(self.privacy.clone())));
         api::router(routes, self.oidc.clone())
     }
 
@@ -179,6 +212,7 @@ impl App {
             db: self.db.clone(),
             clock: self.clock.clone(),
             mailer,
+            apps: outbox::AppDelivery::new(),
         })
     }
 
@@ -203,8 +237,13 @@ impl App {
     }
 
     /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(mut self) -> anyhow::Result<()> {
+        let listener = self
+            .listener
+            .take()
+            .context("the app was built without a listener")?;
         let outbox = tokio::spawn(self.outbox()?.run());
+        let erasures = tokio::spawn(carry_out_erasures(self.privacy.clone()));
         let maintenance = tokio::spawn(maintain(Maintenance {
             db: self.db.clone(),
             clock: self.clock.clone(),
@@ -215,10 +254,11 @@ impl App {
         let router = self.router();
         tracing::info!(issuer = %self.oidc.issuer, "trohet is listening");
         let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        let served = axum::serve(self.listener, service)
+        let served = axum::serve(listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .await;
         maintenance.abort();
+        erasures.abort();
         outbox.abort();
         self.db.close().await;
         served.context("server error")
@@ -230,7 +270,11 @@ impl App {
         let mut router = Router::new()
             .merge(api)
             .merge(oidc::router(self.oidc.clone(), self.config.server.demo))
-            .merge(ops::router(self.db.clone(), self.metrics.clone()))
+            .merge(ops::router(
+                self.db.clone(),
+                self.clock.clone(),
+                self.metrics.clone(),
+            ))
             .merge(account::router(Arc::new(AccountPages {
                 identity: self.identity.clone(),
                 oidc: self.oidc.clone(),
@@ -308,6 +352,18 @@ async fn maintain(m: Maintenance) {
         }
         if let Err(error) = forget_spent(&m.db, now).await {
             tracing::error!(error = %web::error_chain(&error), "cannot delete spent links and mail");
+        }
+    }
+}
+
+/// Carries out erasures as they fall due, the first pass at start: an erasure that a crash
+/// interrupted completes then.
+async fn carry_out_erasures(privacy: Privacy) {
+    let mut ticker = tokio::time::interval(ERASURE_INTERVAL);
+    loop {
+        ticker.tick().await;
+        if let Err(error) = privacy.run_due_erasures().await {
+            tracing::error!(error = %web::error_chain(&error), "cannot carry out due erasures");
         }
     }
 }
@@ -418,6 +474,13 @@ pub(crate) async fn open_admin(config: &Config) -> anyhow::Result<(Admin, Db)> {
 
 /// Opens the consent context for the CLI, recording the purposes' versions as `serve`
 /// would.
+/// The privacy context for the CLI: everything `serve` builds, without listening.
+pub(crate) async fn open_privacy(config: &Config) -> anyhow::Result<Privacy> {
+    Ok(App::assemble(config.clone(), Clock::system(), false)
+        .await?
+        .privacy)
+}
+
 pub(crate) async fn open_consent(config: &Config) -> anyhow::Result<Consent> {
     let policies = Arc::new(Policies::load(&config.policies.dir)?);
     let purposes = Purposes::load(&config.policies.dir)?;

@@ -115,7 +115,18 @@ pub fn parse_rfc3339(text: &str) -> Option<UnixTime> {
     Some(date + hour * 3600 + minute * 60 + second - offset)
 }
 
-fn days_in_month(year: i64, month: i64) -> i64 {
+/// The UTC calendar date of a time: (year, month, day).
+pub fn civil_date(time: UnixTime) -> (i64, i64, i64) {
+    civil_from_days(time.div_euclid(86_400))
+}
+
+/// `YYYY-MM-DD`, the UTC date of a time.
+pub fn date_text(time: UnixTime) -> String {
+    let (year, month, day) = civil_date(time);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+pub fn days_in_month(year: i64, month: i64) -> i64 {
     match month {
         2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
         2 => 28,

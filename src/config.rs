@@ -17,6 +17,7 @@ pub struct Config {
     pub security: SecurityConfig,
     pub smtp: SmtpConfig,
     pub controller: ControllerConfig,
+    pub privacy: PrivacyConfig,
     pub log: LogConfig,
 }
 
@@ -123,6 +124,23 @@ impl Default for ControllerConfig {
             contact_email: None,
             privacy_policy_url: None,
             jurisdiction: "EU".into(),
+        }
+    }
+}
+
+/// Data subject requests.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivacyConfig {
+    /// Days between a person asking to be erased and the erasure, during which signing in
+    /// offers to cancel (the DPO can erase at once).
+    pub erasure_grace_days: i64,
+}
+
+impl Default for PrivacyConfig {
+    fn default() -> Self {
+        Self {
+            erasure_grace_days: 7,
         }
     }
 }

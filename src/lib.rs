@@ -28,6 +28,7 @@ pub mod identity;
 pub mod oidc;
 mod ops;
 pub mod outbox;
+pub mod privacy;
 mod web;
 
 #[cfg(test)]

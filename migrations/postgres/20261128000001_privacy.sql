@@ -46,12 +46,13 @@ alter table client add column events_uri text;
 alter table client add column backchannel_logout_uri text;
 
 -- The outbox now carries security events and logout tokens to clients too; `client_id`
--- and `dsr_id` let a request show which apps confirmed.
+-- and `dsr_id` let a request show which apps confirmed. `recipient_digest` (SHA-256 of
+-- the normalized address) lets erasure drop mail still waiting for the erased person.
 alter table outbox drop constraint outbox_kind_check;
 alter table outbox add constraint outbox_kind_check
     check (kind in ('email', 'security_event', 'logout_token'));
 alter table outbox add column client_id text;
 alter table outbox add column dsr_id text;
-alter table outbox add column person_id text references person (person_id) on delete cascade;
+alter table outbox add column recipient_digest text;
 create index outbox_dsr on outbox (dsr_id) where dsr_id is not null;
-create index outbox_person on outbox (person_id) where person_id is not null;
+create index outbox_recipient on outbox (recipient_digest) where recipient_digest is not null;

@@ -45,7 +45,8 @@ alter table client add column events_uri text;
 alter table client add column backchannel_logout_uri text;
 
 -- The outbox now carries security events and logout tokens to clients too; `client_id`
--- and `dsr_id` let a request show which apps confirmed. SQLite cannot change a check
+-- and `dsr_id` let a request show which apps confirmed. `recipient_digest` (SHA-256 of
+-- the normalized address) lets erasure drop mail still waiting for the erased person. SQLite cannot change a check
 -- constraint, so the table is rebuilt.
 create table outbox_new (
     outbox_id text primary key,
@@ -60,7 +61,7 @@ create table outbox_new (
     last_error text,
     client_id text,
     dsr_id text,
-    person_id text references person (person_id) on delete cascade
+    recipient_digest text
 ) strict;
 insert into outbox_new (outbox_id, kind, payload, created_at, next_attempt_at, attempts,
                         claimed_until, delivered_at, failed_at, last_error)
@@ -70,4 +71,4 @@ drop table outbox;
 alter table outbox_new rename to outbox;
 create index outbox_due on outbox (next_attempt_at) where delivered_at is null and failed_at is null;
 create index outbox_dsr on outbox (dsr_id) where dsr_id is not null;
-create index outbox_person on outbox (person_id) where person_id is not null;
+create index outbox_recipient on outbox (recipient_digest) where recipient_digest is not null;

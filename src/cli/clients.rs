@@ -3,6 +3,7 @@
 use super::report;
 use crate::admin::NewClient;
 use crate::config::Config;
+use crate::oidc::client::optional_uri;
 use crate::oidc::{GrantType, SigningAlg};
 use clap::{Subcommand, ValueEnum};
 
@@ -27,6 +28,14 @@ pub enum ClientCommand {
         /// The portal owner's own app: people are never asked to consent to it
         #[arg(long)]
         first_party: bool,
+        /// Where trohet POSTs RFC 8935 security event tokens (https, or http on a loopback
+        /// host)
+        #[arg(long, value_name = "URL")]
+        events_uri: Option<String>,
+        /// Where trohet POSTs back-channel logout tokens (OIDC Back-Channel Logout 1.0;
+        /// https, or http on a loopback host)
+        #[arg(long, value_name = "URL")]
+        backchannel_logout_uri: Option<String>,
         #[arg(long, value_enum, default_value = "RS256")]
         id_token_alg: AlgArg,
         /// A staff role the client acts with at the admin API (client_credentials)
@@ -89,6 +98,8 @@ pub async fn client(config: &Config, command: ClientCommand, json: bool) -> anyh
             public,
             pairwise,
             first_party,
+            events_uri,
+            backchannel_logout_uri,
             id_token_alg,
             roles,
             scopes,
@@ -101,6 +112,8 @@ pub async fn client(config: &Config, command: ClientCommand, json: bool) -> anyh
             new.public = public;
             new.pairwise = pairwise;
             new.first_party = first_party;
+            new.events_uri = optional_uri(events_uri);
+            new.backchannel_logout_uri = optional_uri(backchannel_logout_uri);
             new.id_token_alg = match id_token_alg {
                 AlgArg::Rs256 => SigningAlg::Rs256,
                 AlgArg::Es256 => SigningAlg::Es256,
@@ -108,15 +121,29 @@ pub async fn client(config: &Config, command: ClientCommand, json: bool) -> anyh
             };
             new.roles = roles;
             new.extra_scopes = scopes;
-            let registered = admin.add_client(new).await?;
-            let text = match &registered.client_secret {
+            let (client, registered) = admin.clients().create_client(admin.operator(), new).await?;
+            let mut text = match &registered.client_secret {
                 Some(secret) => format!(
                     "client_id: {}\nclient_secret: {secret}\n(the secret is shown only now)",
                     registered.client_id
                 ),
                 None => format!("client_id: {} (public client)", registered.client_id),
             };
-            report(json, serde_json::to_value(&registered)?, &text)
+            for (field, uri) in [
+                ("events_uri", &client.events_uri),
+                ("backchannel_logout_uri", &client.backchannel_logout_uri),
+            ] {
+                if let Some(uri) = uri {
+                    text.push_str(&format!("\n{field}: {uri}"));
+                }
+            }
+            let value = serde_json::json!({
+                "client_id": registered.client_id,
+                "client_secret": registered.client_secret,
+                "events_uri": client.events_uri,
+                "backchannel_logout_uri": client.backchannel_logout_uri,
+            });
+            report(json, value, &text)
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The command line: `trohet serve`, `migrate`, `policies check`, `keys rotate`, the
 //! administrative `customer`, `person`, `membership` and `client` commands, and
-//! `purposes check` and `consent show|record`. Scripts depend
+//! `purposes check`, `consent show|record`, and the DPO's `person export|erase|hold|release`
+//! and `dsr list|show|add|status`. Scripts depend
 //! on these names. Passwords come only from standard input, never from arguments.
 
 use crate::authz::Policies;
@@ -13,6 +14,7 @@ mod clients;
 mod consent;
 mod demo;
 mod people;
+mod privacy;
 
 use audit::AuditCommand;
 use clients::ClientCommand;
@@ -113,6 +115,11 @@ enum Command {
         #[command(subcommand)]
         command: ConsentCommand,
     },
+    /// The register of data subject requests (GDPR Art. 12 to 22)
+    Dsr {
+        #[command(subcommand)]
+        command: privacy::DsrCommand,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -199,6 +206,7 @@ impl Cli {
             Command::Audit { command } => audit::audit(&config, command, json).await,
             Command::Purposes { command } => consent::purposes(&config, command, json),
             Command::Consent { command } => consent::consent(&config, command, json).await,
+            Command::Dsr { command } => privacy::dsr(&config, command, json).await,
         }
     }
 }

@@ -77,6 +77,8 @@ pub enum PersonCommand {
         #[arg(long, value_name = "ID")]
         person: String,
     },
+    #[command(flatten)]
+    Privacy(super::privacy::PersonPrivacyCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -162,6 +164,9 @@ pub async fn customer(config: &Config, command: CustomerCommand, json: bool) -> 
 }
 
 pub async fn person(config: &Config, command: PersonCommand, json: bool) -> anyhow::Result<()> {
+    if let PersonCommand::Privacy(command) = command {
+        return super::privacy::person(config, command, json).await;
+    }
     let (admin, _) = crate::app::open_admin(config).await?;
     let operator = admin.operator();
     match command {
@@ -204,6 +209,8 @@ pub async fn person(config: &Config, command: PersonCommand, json: bool) -> anyh
             let detail = admin.identity().enable_person(operator, &person).await?;
             report(json, person_json(&detail), &format!("enabled {person}"))
         }
+        // Handled above, before opening the admin context.
+        PersonCommand::Privacy(_) => Ok(()),
     }
 }
 

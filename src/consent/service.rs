@@ -223,6 +223,11 @@ impl Consent {
         Ok(entry)
     }
 
+    /// Forgets what this instance cached about a person (erased).
+    pub fn forget_person(&self, person_id: &str) {
+        self.latest.remove(&person_id.to_string());
+    }
+
     /// The purpose a recording is about, if people decide on it and the version shown
     /// is the current one.
     fn askable(&self, recording: &Recording) -> Result<&Purpose, ConsentError> {

@@ -4,7 +4,7 @@
 use super::Words;
 use super::forms::{RoleChoice, checked_roles, lines, role_boxes};
 use super::request::Visit;
-use crate::oidc::client::{Client, GrantType, NewClient};
+use crate::oidc::client::{Client, GrantType, NewClient, optional_uri};
 use crate::oidc::jws::SigningAlg;
 use crate::oidc::scope::{
     ADMIN_SCOPE, AUDIENCE_READ_SCOPE, CONSENT_READ_SCOPE, CONSENT_SCOPE, REGISTERED_SCOPES,
@@ -34,6 +34,9 @@ pub fn read(visit: &Visit, roles: &[RoleChoice]) -> Result<NewClient, String> {
     new.public = params.contains("public");
     new.pairwise = params.contains("pairwise");
     new.first_party = params.contains("first_party");
+    new.events_uri = optional_uri(params.get("events_uri").map(str::to_string));
+    new.backchannel_logout_uri =
+        optional_uri(params.get("backchannel_logout_uri").map(str::to_string));
     new.extra_scopes = REGISTERED_SCOPES
         .into_iter()
         .filter(|s| params.contains(&format!("scope.{s}")))
@@ -65,6 +68,8 @@ pub fn settings(client: &Client) -> NewClient {
             .collect(),
         roles: client.roles.clone(),
         first_party: client.first_party,
+        events_uri: client.events_uri.clone(),
+        backchannel_logout_uri: client.backchannel_logout_uri.clone(),
     }
 }
 
@@ -84,6 +89,11 @@ pub fn fields(
         textarea id="redirect_uris" name="redirect_uris" rows="3" { (client.redirect_uris.join("\n")) }
         label for="post_logout_redirect_uris" { (words.post_logout_uris) }
         textarea id="post_logout_redirect_uris" name="post_logout_redirect_uris" rows="2" { (client.post_logout_redirect_uris.join("\n")) }
+        label for="events_uri" { (words.events_uri) }
+        input id="events_uri" name="events_uri" type="url" aria-describedby="endpoints_note" value=(client.events_uri.as_deref().unwrap_or_default());
+        label for="backchannel_logout_uri" { (words.backchannel_logout_uri) }
+        input id="backchannel_logout_uri" name="backchannel_logout_uri" type="url" aria-describedby="endpoints_note" value=(client.backchannel_logout_uri.as_deref().unwrap_or_default());
+        p.muted id="endpoints_note" { (words.endpoints_note) }
         fieldset {
             legend { (words.grant_types) }
             @for grant in GRANT_TYPES {

@@ -148,9 +148,20 @@ fn client_facts(words: &Words, client: &Client) -> Markup {
             dt { (words.client_type) } dd { (client_type(words, client)) }
             dt { (words.pairwise) } dd { (words.yes_no(client.pairwise)) }
             dt { (words.first_party) } dd { (words.yes_no(client.first_party)) }
+            dt { (words.events_uri) } dd { (endpoint(client.events_uri.as_deref())) }
+            dt { (words.backchannel_logout_uri) } dd { (endpoint(client.backchannel_logout_uri.as_deref())) }
             dt { (words.id_token_alg) } dd { (client.id_token_alg.as_str()) }
             dt { (words.scopes) } dd { (client.scopes.join(" ")) }
             dt { (words.created) } dd { (rfc3339(client.created_at)) }
+        }
+    }
+}
+
+fn endpoint(uri: Option<&str>) -> Markup {
+    html! {
+        @match uri {
+            Some(uri) => code { (uri) },
+            None => "—",
         }
     }
 }

@@ -117,6 +117,8 @@ async fn update_client(
         extra_scopes: Some(draft.extra_scopes.clone()),
         roles: Some(draft.roles.clone()),
         first_party: Some(draft.first_party),
+        events_uri: Some(draft.events_uri.clone()),
+        backchannel_logout_uri: Some(draft.backchannel_logout_uri.clone()),
     };
     let updated = console
         .clients

@@ -5,15 +5,15 @@ use crate::outbox::Email;
 use crate::web::i18n::Locale;
 use maud::html;
 
-struct Parts<'a> {
-    subject: String,
-    greeting: String,
-    lines: Vec<String>,
-    link: Option<(&'a str, &'a str)>,
-    closing: &'a str,
+pub(crate) struct Parts<'a> {
+    pub subject: String,
+    pub greeting: String,
+    pub lines: Vec<String>,
+    pub link: Option<(&'a str, &'a str)>,
+    pub closing: &'a str,
 }
 
-fn render(to: &str, name: &str, parts: Parts<'_>) -> Email {
+pub(crate) fn render(to: &str, name: &str, parts: Parts<'_>) -> Email {
     let mut text = format!("{}\n\n", parts.greeting);
     for line in &parts.lines {
         text.push_str(line);

@@ -54,7 +54,13 @@ impl From<AdminError> for Problem {
             AdminError::NotFound(_) => Kind::NotFound,
             AdminError::Stale => Kind::PreconditionFailed,
         };
-        Problem::new(kind, error.to_string())
+        let problem = Problem::new(kind, error.to_string());
+        match &error {
+            AdminError::Client(ClientError::InvalidEndpoint { field, .. }) => {
+                problem.with("field", *field)
+            }
+            _ => problem,
+        }
     }
 }
 
@@ -68,6 +74,10 @@ pub struct ClientPatch {
     pub extra_scopes: Option<Vec<String>>,
     pub roles: Option<Vec<String>>,
     pub first_party: Option<bool>,
+    /// `Some(None)` removes the endpoint.
+    pub events_uri: Option<Option<String>>,
+    /// `Some(None)` removes the endpoint.
+    pub backchannel_logout_uri: Option<Option<String>>,
 }
 
 /// Administration of clients and keys. The CLI builds one without a server; the server's
@@ -170,7 +180,9 @@ impl OidcAdmin {
         let event = Event::new(Actor::of(by), "client.created")
             .target("client", &registered.client_id)
             .detail("roles", new.roles.clone())
-            .detail("scopes", new.extra_scopes.clone());
+            .detail("scopes", new.extra_scopes.clone())
+            .detail("events_uri", new.events_uri.clone())
+            .detail("backchannel_logout_uri", new.backchannel_logout_uri.clone());
         audit::record(&mut tx, event, now).await?;
         tx.commit().await?;
         let client = self.client_for_admin(by, &registered.client_id).await?;
@@ -217,6 +229,14 @@ impl OidcAdmin {
             extra_scopes: extra_scopes.clone(),
             roles: patch.roles.clone().unwrap_or(current.roles.clone()),
             first_party: patch.first_party.unwrap_or(current.first_party),
+            events_uri: patch
+                .events_uri
+                .clone()
+                .unwrap_or(current.events_uri.clone()),
+            backchannel_logout_uri: patch
+                .backchannel_logout_uri
+                .clone()
+                .unwrap_or(current.backchannel_logout_uri.clone()),
         };
         let sector_identifier = validate(&candidate)?;
         if current.pairwise && sector_identifier != current.sector_identifier {
@@ -235,6 +255,8 @@ impl OidcAdmin {
                 .collect(),
             roles: candidate.roles.clone(),
             first_party: candidate.first_party,
+            events_uri: candidate.events_uri.clone(),
+            backchannel_logout_uri: candidate.backchannel_logout_uri.clone(),
             sector_identifier,
         };
         let now = self.clock.now();
@@ -245,7 +267,12 @@ impl OidcAdmin {
         }
         let event = Event::new(Actor::of(by), "client.updated")
             .target("client", id)
-            .detail("roles", settings.roles.clone());
+            .detail("roles", settings.roles.clone())
+            .detail("events_uri", settings.events_uri.clone())
+            .detail(
+                "backchannel_logout_uri",
+                settings.backchannel_logout_uri.clone(),
+            );
         audit::record(&mut tx, event, now).await?;
         tx.commit().await?;
         self.forget_client(id);

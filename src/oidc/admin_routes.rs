@@ -1,7 +1,7 @@
 //! `/api/v1/clients` and `/api/v1/keys`: client registration and signing keys.
 
 use super::admin::{ClientPatch, OidcAdmin};
-use super::client::{Client, GrantType, NewClient};
+use super::client::{Client, GrantType, NewClient, optional_uri};
 use super::jws::SigningAlg;
 use crate::authz::Principal;
 use crate::clock::rfc3339;
@@ -41,6 +41,11 @@ pub struct ClientView {
     pub pairwise: bool,
     /// The portal owner's own app: people are never asked to consent to it.
     pub first_party: bool,
+    /// Where trohet POSTs RFC 8935 security event tokens; `null` if nowhere.
+    pub events_uri: Option<String>,
+    /// Where trohet POSTs back-channel logout tokens (OIDC Back-Channel Logout 1.0);
+    /// `null` if nowhere.
+    pub backchannel_logout_uri: Option<String>,
     pub id_token_alg: String,
     pub created_at: String,
 }
@@ -62,6 +67,8 @@ impl From<Client> for ClientView {
             roles: c.roles,
             pairwise: c.pairwise,
             first_party: c.first_party,
+            events_uri: c.events_uri,
+            backchannel_logout_uri: c.backchannel_logout_uri,
             id_token_alg: c.id_token_alg.as_str().to_string(),
             created_at: rfc3339(c.created_at),
         }
@@ -107,6 +114,12 @@ pub struct NewClientBody {
     /// The portal owner's own app: no OAuth consent page.
     #[serde(default)]
     pub first_party: bool,
+    /// Where to POST RFC 8935 security event tokens: https, or http on a loopback host;
+    /// no fragment.
+    pub events_uri: Option<String>,
+    /// Where to POST back-channel logout tokens (OIDC Back-Channel Logout 1.0 §2.2):
+    /// https, or http on a loopback host; a query is allowed, a fragment is not.
+    pub backchannel_logout_uri: Option<String>,
     /// `RS256` (default), `ES256` or `EdDSA`.
     pub id_token_alg: Option<String>,
 }
@@ -121,6 +134,22 @@ pub struct ClientPatchBody {
     pub scopes: Option<Vec<String>>,
     pub roles: Option<Vec<String>>,
     pub first_party: Option<bool>,
+    /// Absent: unchanged; `null` or `""`: removed.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub events_uri: Option<Option<String>>,
+    /// Absent: unchanged; `null` or `""`: removed.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub backchannel_logout_uri: Option<Option<String>>,
+}
+
+/// A member that may be `null`: absent stays `None` (by `default`), present is `Some`, so
+/// that `null` can remove a value.
+fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Some)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -177,6 +206,8 @@ async fn create_client(
     new.public = body.public;
     new.pairwise = body.pairwise;
     new.first_party = body.first_party;
+    new.events_uri = optional_uri(body.events_uri);
+    new.backchannel_logout_uri = optional_uri(body.backchannel_logout_uri);
     if let Some(alg) = body.id_token_alg {
         new.id_token_alg = SigningAlg::parse(&alg).ok_or_else(|| {
             Problem::new(
@@ -227,6 +258,8 @@ async fn update_client(
         extra_scopes: body.scopes,
         roles: body.roles,
         first_party: body.first_party,
+        events_uri: body.events_uri.map(optional_uri),
+        backchannel_logout_uri: body.backchannel_logout_uri.map(optional_uri),
     };
     let client = admin.update_client(&by, &client_id, patch, version).await?;
     Ok(Versioned(client.version, client.into()))

@@ -52,6 +52,10 @@ pub struct Client {
     pub roles: Vec<String>,
     /// The portal owner's own app: people are never asked to consent to it.
     pub first_party: bool,
+    /// Where the client takes RFC 8935 security event tokens (pushed by POST).
+    pub events_uri: Option<String>,
+    /// Where the client takes logout tokens (OIDC Back-Channel Logout 1.0 §2.2).
+    pub backchannel_logout_uri: Option<String>,
     pub created_at: i64,
     pub version: i64,
 }
@@ -96,6 +100,10 @@ pub struct NewClient {
     pub roles: Vec<String>,
     /// The portal owner's own app: no OAuth consent page.
     pub first_party: bool,
+    /// Where the client takes RFC 8935 security event tokens.
+    pub events_uri: Option<String>,
+    /// Where the client takes back-channel logout tokens (OIDC Back-Channel Logout 1.0).
+    pub backchannel_logout_uri: Option<String>,
 }
 
 impl NewClient {
@@ -111,8 +119,17 @@ impl NewClient {
             extra_scopes: Vec::new(),
             roles: Vec::new(),
             first_party: false,
+            events_uri: None,
+            backchannel_logout_uri: None,
         }
     }
+}
+
+/// An optional endpoint as entered: blank means none.
+pub fn optional_uri(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 /// The registration result; the secret is shown this once and never stored in clear.
@@ -132,6 +149,12 @@ pub enum ClientError {
         "a public client may only redirect to https, a loopback address or a private-use scheme: {0}"
     )]
     InsecurePublicRedirect(String),
+    #[error("{field} {reason}: {uri}")]
+    InvalidEndpoint {
+        field: &'static str,
+        uri: String,
+        reason: &'static str,
+    },
     #[error("a client with the authorization_code grant needs at least one redirect URI")]
     NoRedirectUri,
     #[error("the client needs at least one grant type")]
@@ -183,6 +206,14 @@ pub fn validate(new: &NewClient) -> Result<String, ClientError> {
             return Err(ClientError::InsecurePublicRedirect(uri.clone()));
         }
     }
+    for (field, uri) in [
+        ("events_uri", &new.events_uri),
+        ("backchannel_logout_uri", &new.backchannel_logout_uri),
+    ] {
+        if let Some(uri) = uri {
+            validate_endpoint(field, uri)?;
+        }
+    }
     for uri in &new.redirect_uris {
         if let Ok(parsed) = url::Url::parse(uri) {
             hosts.push(parsed.host_str().unwrap_or(parsed.scheme()).to_string());
@@ -194,6 +225,28 @@ pub fn validate(new: &NewClient) -> Result<String, ClientError> {
         return Err(ClientError::MixedSectors);
     }
     Ok(hosts.into_iter().next().unwrap_or_default())
+}
+
+/// An endpoint trohet calls itself (security events, back-channel logout): an absolute
+/// URL without a fragment (Back-Channel Logout 1.0 §2.2; a query is allowed), over https,
+/// or over http only on a loopback host, as for a public client's redirect URIs.
+fn validate_endpoint(field: &'static str, uri: &str) -> Result<(), ClientError> {
+    let invalid = |reason| ClientError::InvalidEndpoint {
+        field,
+        uri: uri.to_string(),
+        reason,
+    };
+    let parsed = url::Url::parse(uri).map_err(|_| invalid("must be an absolute URL"))?;
+    if parsed.fragment().is_some() {
+        return Err(invalid("must not contain a fragment"));
+    }
+    match parsed.scheme() {
+        "https" if parsed.host_str().is_some() => Ok(()),
+        "http" if is_loopback(&parsed) => Ok(()),
+        _ => Err(invalid(
+            "must be an https URL (http only on localhost, 127.0.0.1 or [::1])",
+        )),
+    }
 }
 
 fn is_loopback(url: &url::Url) -> bool {

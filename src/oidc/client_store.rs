@@ -34,7 +34,8 @@ pub async fn insert(
     sqlx::query(
         "insert into client (client_id, name, secret_digest, redirect_uris, post_logout_redirect_uris, \
          grant_types, scopes, id_token_alg, subject_type, sector_identifier, roles, created_at, \
-         first_party) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         first_party, events_uri, backchannel_logout_uri) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(client_id)
     .bind(new.name.trim())
@@ -49,6 +50,8 @@ pub async fn insert(
     .bind(json(&new.roles))
     .bind(now)
     .bind(i64::from(new.first_party))
+    .bind(new.events_uri.as_deref())
+    .bind(new.backchannel_logout_uri.as_deref())
     .execute(&mut **tx)
     .await?;
     Ok(RegisteredClient {
@@ -105,13 +108,15 @@ struct ClientRow {
     sector_identifier: String,
     roles: String,
     first_party: i64,
+    events_uri: Option<String>,
+    backchannel_logout_uri: Option<String>,
     created_at: i64,
     version: i64,
 }
 
 const COLUMNS: &str = "client_id, name, secret_digest, redirect_uris, post_logout_redirect_uris, \
                        grant_types, scopes, id_token_alg, subject_type, sector_identifier, roles, \
-                       first_party, created_at, version";
+                       first_party, events_uri, backchannel_logout_uri, created_at, version";
 
 impl From<ClientRow> for Client {
     fn from(row: ClientRow) -> Self {
@@ -129,6 +134,8 @@ impl From<ClientRow> for Client {
             sector_identifier: row.sector_identifier,
             roles: list(&row.roles),
             first_party: row.first_party == 1,
+            events_uri: row.events_uri,
+            backchannel_logout_uri: row.backchannel_logout_uri,
             created_at: row.created_at,
             version: row.version,
         }
@@ -188,6 +195,8 @@ pub struct ClientSettings {
     pub scopes: Vec<String>,
     pub roles: Vec<String>,
     pub first_party: bool,
+    pub events_uri: Option<String>,
+    pub backchannel_logout_uri: Option<String>,
     pub sector_identifier: String,
 }
 
@@ -201,7 +210,7 @@ pub async fn update(
     let done = sqlx::query(
         "update client set name = $1, redirect_uris = $2, post_logout_redirect_uris = $3, \
          grant_types = $4, scopes = $5, roles = $6, sector_identifier = $7, first_party = $10, \
-         version = version + 1 where client_id = $8 and version = $9",
+         events_uri = $11, backchannel_logout_uri = $12, version = version + 1 where client_id = $8 and version = $9",
     )
     .bind(settings.name.trim())
     .bind(json(&settings.redirect_uris))
@@ -213,6 +222,8 @@ pub async fn update(
     .bind(client_id)
     .bind(version)
     .bind(i64::from(settings.first_party))
+    .bind(settings.events_uri.as_deref())
+    .bind(settings.backchannel_logout_uri.as_deref())
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -19,7 +19,8 @@ use openidconnect::{
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// Metadata the core type does not name: logout, revocation, introspection, PKCE, RFC 9207.
+/// Metadata the core type does not name: logout (RP-initiated and back-channel),
+/// revocation, introspection, PKCE, RFC 9207.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct ExtraMetadata {
     end_session_endpoint: String,
@@ -30,6 +31,10 @@ struct ExtraMetadata {
     code_challenge_methods_supported: Vec<String>,
     authorization_response_iss_parameter_supported: bool,
     prompt_values_supported: Vec<String>,
+    /// OIDC Back-Channel Logout 1.0 §2.1: clients may register a `backchannel_logout_uri`.
+    backchannel_logout_supported: bool,
+    /// Logout tokens carry `sid` whenever a single session ended.
+    backchannel_logout_session_supported: bool,
 }
 impl AdditionalProviderMetadata for ExtraMetadata {}
 
@@ -71,6 +76,8 @@ pub fn document(issuer: &str) -> Result<bytes::Bytes, openidconnect::url::ParseE
         code_challenge_methods_supported: strings(&["S256"]),
         authorization_response_iss_parameter_supported: true,
         prompt_values_supported: strings(&["none", "login", "consent", "select_account"]),
+        backchannel_logout_supported: true,
+        backchannel_logout_session_supported: true,
     };
     let algs = SigningAlg::ALL.iter().map(|alg| match alg {
         SigningAlg::Rs256 => CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,

@@ -5,6 +5,7 @@ use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use std::sync::Arc;
@@ -28,6 +29,11 @@ struct OutcomeLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestStateLabels {
+    state: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct GrantLabels {
     grant_type: &'static str,
 }
@@ -41,6 +47,7 @@ pub struct Metrics {
     latency: LatencyFamily,
     logins: Family<OutcomeLabels, Counter>,
     tokens: Family<GrantLabels, Counter>,
+    subject_requests: Family<RequestStateLabels, Gauge>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -71,12 +78,19 @@ impl Metrics {
             "Tokens issued by grant type",
             tokens.clone(),
         );
+        let subject_requests = Family::<RequestStateLabels, Gauge>::default();
+        registry.register(
+            "data_subject_requests",
+            "Data subject requests not yet completed or rejected (open), and those of them past their deadline (overdue)",
+            subject_requests.clone(),
+        );
         Self {
             registry,
             requests,
             latency,
             logins,
             tokens,
+            subject_requests,
         }
     }
 
@@ -91,6 +105,15 @@ impl Metrics {
                 grant_type: grant.as_str(),
             })
             .inc();
+    }
+
+    /// Read from the database at each scrape, so every instance reports the same.
+    pub fn set_subject_requests(&self, open: i64, overdue: i64) {
+        for (state, value) in [("open", open), ("overdue", overdue)] {
+            self.subject_requests
+                .get_or_create(&RequestStateLabels { state })
+                .set(value);
+        }
     }
 
     pub fn render(&self) -> String {

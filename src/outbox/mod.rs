@@ -8,7 +8,7 @@
 pub mod store;
 pub mod worker;
 
-pub use worker::{Mailer, Outbox};
+pub use worker::{AppDelivery, Mailer, Outbox};
 
 use crate::clock::UnixTime;
 use crate::db::Tx;
@@ -24,6 +24,14 @@ pub struct Email {
     pub html: String,
 }
 
+/// What an outbox row of kind `security_event` or `logout_token` carries: a signed token
+/// and the app endpoint it goes to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Delivery {
+    pub uri: String,
+    pub token: String,
+}
+
 /// Queues an e-mail in the caller's transaction.
 pub async fn enqueue_email(
     tx: &mut Tx,
@@ -31,5 +39,16 @@ pub async fn enqueue_email(
     now: UnixTime,
 ) -> Result<String, sqlx::Error> {
     let payload = serde_json::to_string(email).unwrap_or_default();
-    store::insert(tx, "email", &payload, now).await
+    let message = store::NewMessage {
+        kind: "email",
+        payload: &payload,
+        recipient_digest: Some(recipient_digest(&email.to)),
+        ..Default::default()
+    };
+    store::insert(tx, message, now).await
+}
+
+/// How the outbox names an e-mail's recipient: a digest of the normalized address.
+pub fn recipient_digest(address: &str) -> String {
+    crate::crypto::digest_hex(&address.trim().to_lowercase())
 }

@@ -6,24 +6,49 @@
 use crate::clock::UnixTime;
 use crate::db::{self, Db, Tx};
 
+/// A message to queue.
+#[derive(Debug, Default)]
+pub struct NewMessage<'a> {
+    /// `email`, `security_event` or `logout_token`.
+    pub kind: &'a str,
+    pub payload: &'a str,
+    /// The client a security event or logout token goes to.
+    pub client_id: Option<&'a str>,
+    /// The data subject request it reports on.
+    pub dsr_id: Option<&'a str>,
+    /// An e-mail's recipient, as a digest of the normalized address.
+    pub recipient_digest: Option<String>,
+}
+
 pub async fn insert(
     tx: &mut Tx,
-    kind: &str,
-    payload: &str,
+    message: NewMessage<'_>,
     now: UnixTime,
 ) -> Result<String, sqlx::Error> {
     let id = uuid::Uuid::now_v7().to_string();
     sqlx::query(
-        "insert into outbox (outbox_id, kind, payload, created_at, next_attempt_at, attempts) \
-         values ($1, $2, $3, $4, $4, 0)",
+        "insert into outbox (outbox_id, kind, payload, created_at, next_attempt_at, attempts, \
+         client_id, dsr_id, recipient_digest) values ($1, $2, $3, $4, $4, 0, $5, $6, $7)",
     )
     .bind(&id)
-    .bind(kind)
-    .bind(payload)
+    .bind(message.kind)
+    .bind(message.payload)
     .bind(now)
+    .bind(message.client_id)
+    .bind(message.dsr_id)
+    .bind(message.recipient_digest)
     .execute(&mut **tx)
     .await?;
     Ok(id)
+}
+
+/// Drops mail not yet sent to an address (its owner was erased).
+pub async fn forget_mail_to(tx: &mut Tx, recipient_digest: &str) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("delete from outbox where kind = 'email' and recipient_digest = $1")
+        .bind(recipient_digest)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// A claimed message, leased until `claimed_until`.
@@ -40,16 +65,23 @@ pub struct Claimed {
 const DUE: &str = "delivered_at is null and failed_at is null and next_attempt_at <= $1 \
                    and (claimed_until is null or claimed_until < $1)";
 
-/// Claims the message due longest, if any, for `lease_secs`.
+/// Claims the message of one of `kinds` due longest, if any, for `lease_secs`.
 pub async fn claim(
     db: &Db,
+    kinds: &[&str],
     now: UnixTime,
     lease_secs: i64,
 ) -> Result<Option<Claimed>, sqlx::Error> {
+    // The kinds are this process's constants, never input.
+    let kinds = kinds
+        .iter()
+        .map(|k| format!("'{k}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut tx = db::begin_write(db).await?;
     let claimed = sqlx::query_as(&format!(
         "update outbox set claimed_until = $2, attempts = attempts + 1 \
-         where outbox_id = (select outbox_id from outbox where {DUE} \
+         where outbox_id = (select outbox_id from outbox where {DUE} and kind in ({kinds}) \
                             order by next_attempt_at, outbox_id limit 1) \
          and {DUE} \
          returning outbox_id, kind, payload, attempts, created_at, claimed_until"
@@ -120,10 +152,13 @@ pub async fn expire(db: &Db, now: UnixTime, max_age_secs: i64) -> Result<u64, sq
     .bind(cutoff)
     .execute(db)
     .await?;
-    let done = sqlx::query("delete from outbox where coalesce(delivered_at, failed_at) < $1")
-        .bind(cutoff)
-        .execute(db)
-        .await?;
+    // What apps were told about a data subject request stays with the request.
+    let done = sqlx::query(
+        "delete from outbox where coalesce(delivered_at, failed_at) < $1 and dsr_id is null",
+    )
+    .bind(cutoff)
+    .execute(db)
+    .await?;
     Ok(done.rows_affected())
 }
 

@@ -1,9 +1,10 @@
-//! The delivery task: claims due messages one at a time, hands them to the mailer, and
-//! records the outcome. Transient failures (an SMTP 4xx, a refused connection) retry with
-//! exponential backoff for up to three days; permanent ones (a 5xx) give up at once.
+//! The delivery task: claims due messages one at a time, hands e-mail to the mailer and
+//! tokens to the apps' endpoints, and records the outcome. Transient failures (an SMTP 4xx,
+//! a refused connection, an HTTP 5xx) retry with exponential backoff for up to three days;
+//! permanent ones (an SMTP 5xx, an HTTP 4xx) give up at once.
 
-use super::Email;
 use super::store::{self, Claimed};
+use super::{Delivery, Email};
 use crate::clock::{Clock, UnixTime};
 use crate::config::SmtpConfig;
 use crate::db::Db;
@@ -111,17 +112,71 @@ fn message(from: &Mailbox, email: &Email) -> Result<Message, DeliveryError> {
 pub struct Outbox {
     pub db: Db,
     pub clock: Clock,
+    /// None: mail waits (no SMTP configured); tokens to apps are delivered regardless.
     pub mailer: Option<Arc<Mailer>>,
+    pub apps: AppDelivery,
+}
+
+/// Posts security event tokens and logout tokens to the apps' endpoints.
+#[derive(Clone)]
+pub struct AppDelivery {
+    http: reqwest::Client,
+}
+
+impl AppDelivery {
+    pub fn new() -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default();
+        Self { http }
+    }
+
+    /// RFC 8935 §2: a SET is `POST`ed as `application/secevent+jwt`, accepted with 202.
+    /// Back-Channel Logout 1.0 §2.5: a form with `logout_token`, accepted with 200 (or 204,
+    /// which some frameworks send instead).
+    async fn deliver(&self, kind: &str, delivery: &Delivery) -> Result<(), DeliveryError> {
+        let request = match kind {
+            "security_event" => self
+                .http
+                .post(&delivery.uri)
+                .header("content-type", "application/secevent+jwt")
+                .header("accept", "application/json")
+                .body(delivery.token.clone()),
+            _ => self
+                .http
+                .post(&delivery.uri)
+                .form(&[("logout_token", delivery.token.as_str())]),
+        };
+        let response = request
+            .send()
+            .await
+            .map_err(|e| DeliveryError::Transient(crate::web::error_chain(&e)))?;
+        let status = response.status();
+        let accepted = match kind {
+            "security_event" => status == reqwest::StatusCode::ACCEPTED,
+            _ => matches!(status.as_u16(), 200 | 204),
+        };
+        match status.as_u16() {
+            _ if accepted => Ok(()),
+            408 | 425 | 429 | 500..=599 => Err(DeliveryError::Transient(format!("HTTP {status}"))),
+            _ => Err(DeliveryError::Permanent(format!("HTTP {status}"))),
+        }
+    }
+}
+
+impl Default for AppDelivery {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Outbox {
     /// Delivers until the task is aborted; idles while nothing is due.
     pub async fn run(self) {
-        let Some(mailer) = self.mailer.clone() else {
-            return;
-        };
         loop {
-            match self.deliver_one(&mailer).await {
+            match self.deliver_one().await {
                 Ok(true) => continue,
                 Ok(false) => {}
                 Err(error) => {
@@ -133,14 +188,24 @@ impl Outbox {
     }
 
     /// Claims and delivers one due message; false when none was due.
-    pub async fn deliver_one(&self, mailer: &Mailer) -> Result<bool, sqlx::Error> {
+    pub async fn deliver_one(&self) -> Result<bool, sqlx::Error> {
         let now = self.clock.now();
-        let Some(claimed) = store::claim(&self.db, now, LEASE_SECS).await? else {
+        let kinds: &[&str] = match self.mailer {
+            Some(_) => &["email", "security_event", "logout_token"],
+            None => &["security_event", "logout_token"],
+        };
+        let Some(claimed) = store::claim(&self.db, kinds, now, LEASE_SECS).await? else {
             return Ok(false);
         };
-        let outcome = match serde_json::from_str::<Email>(&claimed.payload) {
-            Ok(email) if claimed.kind == "email" => mailer.deliver(&email).await,
-            _ => Err(DeliveryError::Permanent("unreadable message".into())),
+        let outcome = match (claimed.kind.as_str(), &self.mailer) {
+            ("email", Some(mailer)) => match serde_json::from_str::<Email>(&claimed.payload) {
+                Ok(email) => mailer.deliver(&email).await,
+                Err(_) => Err(DeliveryError::Permanent("unreadable message".into())),
+            },
+            (kind, _) => match serde_json::from_str::<Delivery>(&claimed.payload) {
+                Ok(delivery) => self.apps.deliver(kind, &delivery).await,
+                Err(_) => Err(DeliveryError::Permanent("unreadable message".into())),
+            },
         };
         let now = self.clock.now();
         match outcome {

@@ -32,7 +32,13 @@ impl Cli {
     }
 
     pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        self.run_with_env(args, stdin, &[])
+    }
+
+    /// The same with environment variables set (a crash point, say).
+    pub fn run_with_env(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
         let mut command = Command::new(env!("CARGO_BIN_EXE_trohet"));
+        command.envs(env.iter().copied());
         command
             .args(args)
             .arg("--data-dir")

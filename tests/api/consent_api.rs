@@ -37,29 +37,7 @@ async fn backend_token(app: &TestApp, registered_scopes: &[&str], scope: &str) -
 /// A receipt's claims, its signature checked against `/jwks` by `jsonwebtoken`, a JOSE
 /// implementation we did not write.
 pub async fn verified_receipt(app: &TestApp, receipt: &str) -> Value {
-    use jsonwebtoken::jwk::JwkSet;
-    use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
-    let header = decode_header(receipt).expect("a JWS header");
-    assert_eq!(header.typ.as_deref(), Some("consent-receipt+jwt"));
-    assert_eq!(header.alg, Algorithm::RS256);
-    let jwks: JwkSet = app
-        .http
-        .get(format!("{}/jwks", direct(app)))
-        .send()
-        .await
-        .expect("JWKS")
-        .json()
-        .await
-        .expect("JWKS JSON");
-    let kid = header.kid.expect("a kid");
-    let jwk = jwks.find(&kid).expect("the receipt's key is published");
-    let key = DecodingKey::from_jwk(jwk).expect("a decoding key");
-    let mut validation = Validation::new(Algorithm::RS256);
-    validation.required_spec_claims.clear();
-    validation.validate_exp = false;
-    decode::<Value>(receipt, &key, &validation)
-        .expect("the receipt verifies")
-        .claims
+    crate::receiver::verified_token(app, receipt, "consent-receipt+jwt", None).await
 }
 
 fn state_of<'a>(answer: &'a Value, purpose: &str) -> &'a Value {

@@ -23,6 +23,8 @@ pub struct TestApp {
     pub clock: Clock,
     /// A plain client: no cookies, no redirects.
     pub http: reqwest::Client,
+    /// The database the server uses, for tests that look at what it stored.
+    pub database_url: String,
     /// Kept alive for as long as the server runs (None when the caller owns the directory).
     _data_dir: Option<tempfile::TempDir>,
 }
@@ -93,6 +95,9 @@ pub async fn spawn_app_configured(
     configure(&mut config);
     config.server.listen = "127.0.0.1:0".parse().expect("listen address");
     config.database.data_dir = data_dir.to_path_buf();
+    let direct_url = database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("trohet.db").display()));
     config.database.url = database_url;
     config.policies.dir = policies_dir();
     let clock = Clock::adjustable();
@@ -113,8 +118,17 @@ pub async fn spawn_app_configured(
         admin,
         clock,
         http,
+        database_url: direct_url,
         _data_dir: None,
     }
+}
+
+/// A connection of the test's own to the server's database.
+pub async fn open_database(app: &TestApp) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::AnyPool::connect(&app.database_url)
+        .await
+        .expect("open the database")
 }
 
 pub fn policies_dir() -> PathBuf {

@@ -22,6 +22,8 @@ pub enum Kind {
     Validation,
     /// A decision about a purpose text that is no longer the one served.
     StalePurposeVersion,
+    /// Erasure refused: the DPO holds the person's data for a legal reason (Art. 17(3)).
+    LegalHold,
     Internal,
 }
 
@@ -38,6 +40,7 @@ impl Kind {
             Kind::PreconditionRequired => "precondition-required",
             Kind::Validation => "validation",
             Kind::StalePurposeVersion => "stale-purpose-version",
+            Kind::LegalHold => "legal-hold",
             Kind::Internal => "internal",
         }
     }
@@ -48,9 +51,10 @@ impl Kind {
             Kind::Unauthorized => StatusCode::UNAUTHORIZED,
             Kind::Forbidden => StatusCode::FORBIDDEN,
             Kind::NotFound => StatusCode::NOT_FOUND,
-            Kind::Conflict | Kind::LastCustomerAdmin | Kind::StalePurposeVersion => {
-                StatusCode::CONFLICT
-            }
+            Kind::Conflict
+            | Kind::LastCustomerAdmin
+            | Kind::StalePurposeVersion
+            | Kind::LegalHold => StatusCode::CONFLICT,
             Kind::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Kind::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Kind::Validation => StatusCode::UNPROCESSABLE_ENTITY,
@@ -70,6 +74,7 @@ impl Kind {
             Kind::PreconditionRequired => "If-Match is required",
             Kind::Validation => "The request is not valid",
             Kind::StalePurposeVersion => "The purpose text has changed",
+            Kind::LegalHold => "The data is under a legal hold",
             Kind::Internal => "The server could not complete the request",
         }
     }

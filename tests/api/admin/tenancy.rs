@@ -213,6 +213,83 @@ async fn world(app: &TestApp) -> World {
     }
 }
 
+/// The DPO's routes: staff-wide, on a person made for this round (an erasure succeeds once).
+async fn privacy_routes(app: &TestApp, w: &World, n: usize) -> Vec<Route> {
+    let erasable = person(
+        app,
+        &format!("erasable{n}@bravo.test"),
+        "Erasable",
+        &w.b,
+        &["member"],
+    )
+    .await;
+    let dpo = Api::new(app, Some(service_token(app, &["dpo"]).await));
+    let export = dpo
+        .post(
+            &format!("/api/v1/persons/{}/exports", w.b_member),
+            json!({}),
+        )
+        .await;
+    let export = export.body["id"]
+        .as_str()
+        .expect("an export request")
+        .to_string();
+    let received = json!({"kind": "restriction", "person_id": w.b_member, "channel": "letter",
+                          "verification": "signed letter"});
+    let request = dpo.post("/api/v1/dsr", received.clone()).await;
+    let request = request.body["id"].as_str().expect("a request").to_string();
+    let r = |method, path: String, body: Option<Value>, permission| Route {
+        method,
+        path,
+        body,
+        permission,
+        scope: Scope::Staff,
+        if_match: None,
+    };
+    let member = &w.b_member;
+    vec![
+        r(
+            "POST",
+            format!("/api/v1/persons/{member}/exports"),
+            Some(json!({})),
+            "persons.export",
+        ),
+        r(
+            "GET",
+            format!("/api/v1/exports/{export}"),
+            None,
+            "persons.export",
+        ),
+        r(
+            "PUT",
+            format!("/api/v1/persons/{member}/legal-hold"),
+            Some(json!({"reason": "audit"})),
+            "persons.erase",
+        ),
+        r(
+            "DELETE",
+            format!("/api/v1/persons/{member}/legal-hold"),
+            None,
+            "persons.erase",
+        ),
+        r(
+            "POST",
+            format!("/api/v1/persons/{erasable}/erasure"),
+            Some(json!({})),
+            "persons.erase",
+        ),
+        r("GET", "/api/v1/dsr".into(), None, "dsr.read"),
+        r("POST", "/api/v1/dsr".into(), Some(received), "dsr.manage"),
+        r("GET", format!("/api/v1/dsr/{request}"), None, "dsr.read"),
+        r(
+            "POST",
+            format!("/api/v1/dsr/{request}/status"),
+            Some(json!({"status": "verified"})),
+            "dsr.manage",
+        ),
+    ]
+}
+
 /// Every admin route, with a body that would succeed for an allowed caller.
 async fn routes(app: &TestApp, w: &World, n: usize) -> Vec<Route> {
     let victim_a = person(
@@ -533,6 +610,7 @@ async fn routes(app: &TestApp, w: &World, n: usize) -> Vec<Route> {
             Scope::Staff,
         ),
     ];
+    routes.extend(privacy_routes(app, w, n).await);
     for route in &mut routes {
         if route.method == "PATCH" {
             route.if_match = Some("*");
@@ -585,6 +663,11 @@ fn template(route_path: &str) -> String {
             "disable",
             "consents",
             "enable",
+            "exports",
+            "erasure",
+            "legal-hold",
+            "dsr",
+            "status",
         ];
         out.push(if known.contains(&part) || i < 3 {
             part.to_string()
@@ -601,6 +684,7 @@ fn placeholder(before: &[String]) -> &'static str {
         Some("persons") | Some("members") => "person_id",
         Some("invitations") => "invitation_id",
         Some("clients") => "client_id",
+        Some("exports") | Some("dsr") => "request_id",
         _ => "id",
     }
 }

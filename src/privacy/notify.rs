@@ -1,0 +1,186 @@
+//! Telling the portal apps (GDPR Art. 19). In the transaction of the change, a signed token
+//! per app is queued in the outbox: a Security Event Token (RFC 8417) for apps with an
+//! events endpoint, pushed per RFC 8935, and an OpenID Connect Back-Channel Logout 1.0
+//! logout token for apps with a back-channel logout URI. Each names the person by the `sub`
+//! that app knows. The outbox worker delivers them with retries and records each outcome,
+//! which the request shows per app.
+
+use crate::clock::UnixTime;
+use crate::consent::Provider;
+use crate::db::{Db, Tx};
+use crate::outbox::Delivery;
+use crate::outbox::store::{self, NewMessage};
+use serde::Serialize;
+use serde_json::json;
+
+/// RISC: the account is gone for good.
+pub const ACCOUNT_PURGED: &str =
+    "https://schemas.openid.net/secevent/risc/event-type/account-purged";
+/// The event of a logout token.
+const BACKCHANNEL_LOGOUT: &str = "http://schemas.openid.net/event/backchannel-logout";
+/// A logout token lives this long (the app should refuse an older one).
+const LOGOUT_TOKEN_TTL_SECS: i64 = 120;
+
+/// An app that received the person's claims and wants to be told.
+#[derive(sqlx::FromRow)]
+struct Listener {
+    client_id: String,
+    events_uri: Option<String>,
+    backchannel_logout_uri: Option<String>,
+}
+
+/// Queues the tokens that tell each app a person was erased; returns how many.
+pub async fn erasure(
+    tx: &mut Tx,
+    provider: &dyn Provider,
+    person_id: &str,
+    dsr_id: &str,
+    now: UnixTime,
+) -> Result<usize, sqlx::Error> {
+    let listeners: Vec<Listener> = sqlx::query_as(
+        "select c.client_id, c.events_uri, c.backchannel_logout_uri from client c \
+         where (c.events_uri is not null or c.backchannel_logout_uri is not null) \
+         and exists (select 1 from oauth_grant g where g.client_id = c.client_id and g.person_id = $1) \
+         order by c.client_id",
+    )
+    .bind(person_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut queued = 0;
+    for listener in listeners {
+        let Some(sub) = provider.subject_for(&listener.client_id, person_id).await? else {
+            continue;
+        };
+        let client = listener.client_id.as_str();
+        if let Some(uri) = &listener.events_uri {
+            let claims = security_event(provider.issuer(), client, &sub, ACCOUNT_PURGED, now);
+            queued += queue(
+                tx,
+                provider,
+                "security_event",
+                uri,
+                client,
+                dsr_id,
+                &claims,
+                now,
+            )
+            .await?;
+        }
+        if let Some(uri) = &listener.backchannel_logout_uri {
+            let claims = logout_token(provider.issuer(), client, &sub, None, now);
+            queued += queue(
+                tx,
+                provider,
+                "logout_token",
+                uri,
+                client,
+                dsr_id,
+                &claims,
+                now,
+            )
+            .await?;
+        }
+    }
+    Ok(queued)
+}
+
+/// RFC 8417 claims of one event about a subject, in RISC's `iss_sub` subject format.
+pub fn security_event(
+    issuer: &str,
+    client_id: &str,
+    sub: &str,
+    event: &str,
+    now: UnixTime,
+) -> serde_json::Value {
+    json!({
+        "iss": issuer,
+        "aud": client_id,
+        "iat": now,
+        "jti": uuid::Uuid::new_v4().to_string(),
+        "events": { event: { "subject": { "format": "iss_sub", "iss": issuer, "sub": sub } } },
+    })
+}
+
+/// Back-Channel Logout 1.0 §2.4 claims: `sub`, and `sid` when one session ended.
+pub fn logout_token(
+    issuer: &str,
+    client_id: &str,
+    sub: &str,
+    sid: Option<&str>,
+    now: UnixTime,
+) -> serde_json::Value {
+    let mut claims = json!({
+        "iss": issuer,
+        "aud": client_id,
+        "iat": now,
+        "exp": now + LOGOUT_TOKEN_TTL_SECS,
+        "jti": uuid::Uuid::new_v4().to_string(),
+        "sub": sub,
+        "events": { BACKCHANNEL_LOGOUT: {} },
+    });
+    if let (Some(sid), Some(map)) = (sid, claims.as_object_mut()) {
+        map.insert("sid".into(), sid.into());
+    }
+    claims
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn queue(
+    tx: &mut Tx,
+    provider: &dyn Provider,
+    kind: &str,
+    uri: &str,
+    client_id: &str,
+    dsr_id: &str,
+    claims: &serde_json::Value,
+    now: UnixTime,
+) -> Result<usize, sqlx::Error> {
+    let typ = if kind == "logout_token" {
+        "logout+jwt"
+    } else {
+        "secevent+jwt"
+    };
+    let Some(token) = provider.sign(typ, claims) else {
+        tracing::error!(client_id, "no signing key: the app cannot be told");
+        return Ok(0);
+    };
+    let payload = serde_json::to_string(&Delivery {
+        uri: uri.to_string(),
+        token,
+    })
+    .unwrap_or_default();
+    let message = NewMessage {
+        kind,
+        payload: &payload,
+        client_id: Some(client_id),
+        dsr_id: Some(dsr_id),
+        recipient_digest: None,
+    };
+    store::insert(tx, message, now).await?;
+    Ok(1)
+}
+
+/// How one app's notification about a request went.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct NotificationStatus {
+    pub client_id: String,
+    /// `security_event` or `logout_token`.
+    pub kind: String,
+    /// Unix seconds.
+    pub queued_at: i64,
+    pub attempts: i64,
+    pub delivered_at: Option<i64>,
+    pub failed_at: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+/// Every app notification of a request.
+pub async fn status_of(db: &Db, dsr_id: &str) -> Result<Vec<NotificationStatus>, sqlx::Error> {
+    sqlx::query_as(
+        "select client_id, kind, created_at as queued_at, attempts, delivered_at, failed_at, \
+         last_error from outbox where dsr_id = $1 order by client_id, kind",
+    )
+    .bind(dsr_id)
+    .fetch_all(db)
+    .await
+}

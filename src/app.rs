@@ -18,10 +18,13 @@ use crate::identity::Identity;
 use crate::identity::password::PasswordHasher;
 use crate::oidc::admin::OidcAdmin;
 use crate::oidc::cache::{OidcCache, Revoker};
+use crate::oidc::jws;
 use crate::oidc::keys::{KeyStore, KeyVault};
 use crate::oidc::{Oidc, OidcParts};
 use crate::ops::{self, Metrics};
 use crate::outbox::{Mailer, Outbox};
+use crate::privacy::janitor::{CheckpointSigner, Janitor};
+use crate::privacy::retention::Retention;
 use crate::privacy::{self, Privacy};
 use crate::web::forms::Forms;
 use crate::{clock, consent, identity, oidc, outbox, web};
@@ -42,6 +45,8 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 /// How often an instance re-reads signing keys (picking up a sibling's rotation) and
 /// deletes expired codes, requests, tokens and sessions.
 const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
+/// How often the retention janitor runs (`policies/retention.toml`).
+const RETENTION_INTERVAL: Duration = Duration::from_secs(10 * 60);
 /// How often an instance looks for erasures whose grace period has ended.
 const ERASURE_INTERVAL: Duration = Duration::from_secs(5);
 
@@ -63,6 +68,7 @@ pub struct App {
     /// Seals what must be opaque to clients (audience cursors).
     master: MasterKey,
     privacy: Privacy,
+    retention: Retention,
 }
 
 impl App {
@@ -76,6 +82,7 @@ impl App {
 
     async fn assemble(config: Config, clock: Clock, bind: bool) -> anyhow::Result<App> {
         let policies = Arc::new(Policies::load(&config.policies.dir)?);
+        let retention = Retention::load(&config.policies.dir)?;
         let purposes = Purposes::load(&config.policies.dir)?;
         let interests = Arc::new(Interests::load(&config.policies.dir, &purposes)?);
         let purposes = Arc::new(purposes);
@@ -100,6 +107,7 @@ impl App {
         let metrics = Arc::new(Metrics::new());
         let cache = Arc::new(OidcCache::default());
         let forms = Forms::new(master.derive("csrf"), issuer.starts_with("https://"));
+        let revoker = Arc::new(Revoker::new(Some(cache.clone())));
         let identity = Identity {
             db: db.clone(),
             clock: clock.clone(),
@@ -108,7 +116,8 @@ impl App {
             policies: policies.clone(),
             public_url: issuer.clone(),
             mail_delivered: config.smtp.url.is_some(),
-            revoker: Arc::new(Revoker(Some(cache.clone()))),
+            revoker: revoker.clone(),
+            register: Arc::new(privacy::register::Register),
         };
         let consent = Consent::start(
             db.clone(),
@@ -135,6 +144,8 @@ impl App {
         })
         .context("invalid issuer URL")?;
         let oidc = Arc::new(oidc);
+        // The revoker signs what the apps are told with the provider built after it.
+        let _ = revoker.provider.set(Arc::downgrade(&oidc));
         let privacy = Privacy {
             db: db.clone(),
             clock: clock.clone(),
@@ -160,6 +171,7 @@ impl App {
             oidc,
             master,
             privacy,
+            retention,
         })
     }
 
@@ -196,7 +208,8 @@ impl App {
                 controller: self.config.controller.clone(),
                 cursors: self.master.clone(),
             })))
-            .merge(privacy::routes::api(Arc::new(self.privacy.clone())));
+            .merge(privacy::routes::api(Arc::new(self.privacy.clone())))
+            .merge(privacy::routes::retention_api(Arc::new(self.janitor())));
         api::router(routes, self.oidc.clone())
     }
 
@@ -216,6 +229,22 @@ impl App {
         })
     }
 
+    /// The retention janitor, signing the audit checkpoints it prunes behind with the
+    /// provider's current EdDSA key.
+    fn janitor(&self) -> Janitor {
+        let (keys, clock) = (self.keys.clone(), self.clock.clone());
+        let issuer = self.oidc.issuer.clone();
+        let sign: CheckpointSigner = Arc::new(move |seq, hash| {
+            jws::sign_checkpoint(&keys.current(), &issuer, seq, hash, clock.now())
+        });
+        Janitor {
+            privacy: self.privacy.clone(),
+            retention: self.retention.clone(),
+            sign_checkpoint: sign,
+            session_idle_secs: self.config.session.idle_timeout_secs,
+        }
+    }
+
     fn console(&self) -> Console {
         Console {
             identity: self.identity.clone(),
@@ -227,6 +256,7 @@ impl App {
                 covered: vec![consent::ledger_check],
             },
             forms: self.forms.clone(),
+            privacy: self.privacy.clone(),
         }
     }
 
@@ -244,12 +274,12 @@ impl App {
             .context("the app was built without a listener")?;
         let outbox = tokio::spawn(self.outbox()?.run());
         let erasures = tokio::spawn(carry_out_erasures(self.privacy.clone()));
+        let janitor = tokio::spawn(enforce_retention(self.janitor()));
         let maintenance = tokio::spawn(maintain(Maintenance {
             db: self.db.clone(),
             clock: self.clock.clone(),
             vault: self.vault.clone(),
             keys: self.keys.clone(),
-            config: self.config.clone(),
         }));
         let router = self.router();
         tracing::info!(issuer = %self.oidc.issuer, "trohet is listening");
@@ -259,6 +289,7 @@ impl App {
             .await;
         maintenance.abort();
         erasures.abort();
+        janitor.abort();
         outbox.abort();
         self.db.close().await;
         served.context("server error")
@@ -280,6 +311,7 @@ impl App {
                 oidc: self.oidc.clone(),
                 forms: self.forms.clone(),
                 controller: self.config.controller.clone(),
+                privacy: self.privacy.clone(),
             })))
             .merge(console::router(Arc::new(self.console())))
             .merge(identity::routes::links::router(Arc::new(
@@ -329,7 +361,6 @@ struct Maintenance {
     clock: Clock,
     vault: KeyVault,
     keys: Arc<KeyStore>,
-    config: Config,
 }
 
 async fn maintain(m: Maintenance) {
@@ -344,14 +375,21 @@ async fn maintain(m: Maintenance) {
                 tracing::error!(error = %web::error_chain(&error), "cannot reload signing keys")
             }
         }
-        if let Err(error) = oidc::store::delete_expired(&m.db, now).await {
-            tracing::error!(error = %web::error_chain(&error), "cannot delete expired tokens");
-        }
-        if let Err(error) = identity::session::delete_expired(&m.db, &m.config.session, now).await {
-            tracing::error!(error = %web::error_chain(&error), "cannot delete expired sessions");
-        }
         if let Err(error) = forget_spent(&m.db, now).await {
             tracing::error!(error = %web::error_chain(&error), "cannot delete spent links and mail");
+        }
+    }
+}
+
+/// Runs the retention janitor every `RETENTION_INTERVAL` (the first run one interval after
+/// start); among instances, the one holding the lease does the work.
+async fn enforce_retention(janitor: Janitor) {
+    let mut ticker = tokio::time::interval(RETENTION_INTERVAL);
+    ticker.tick().await;
+    loop {
+        ticker.tick().await;
+        if let Err(error) = janitor.run(false).await {
+            tracing::error!(error = %web::error_chain(&error), "the retention janitor failed");
         }
     }
 }
@@ -373,6 +411,7 @@ async fn carry_out_erasures(privacy: Privacy) {
 async fn forget_spent(db: &Db, now: clock::UnixTime) -> Result<(), sqlx::Error> {
     identity::store::invitations::delete_old(db, now).await?;
     identity::store::resets::delete_old(db, now).await?;
+    identity::store::email_changes::delete_old(db, now).await?;
     identity::throttle::delete_expired(db, now).await?;
     outbox::store::expire(db, now, outbox::worker::GIVE_UP_AFTER_SECS).await?;
     Ok(())
@@ -466,7 +505,8 @@ pub(crate) async fn open_admin(config: &Config) -> anyhow::Result<(Admin, Db)> {
         policies: policies.clone(),
         public_url: public_url(config),
         mail_delivered: config.smtp.url.is_some(),
-        revoker: Arc::new(Revoker(None)),
+        revoker: Arc::new(Revoker::new(None)),
+        register: Arc::new(privacy::register::Register),
     };
     let clients = OidcAdmin::new(db.clone(), clock, policies);
     Ok((Admin::new(identity, clients), db))
@@ -474,6 +514,13 @@ pub(crate) async fn open_admin(config: &Config) -> anyhow::Result<(Admin, Db)> {
 
 /// Opens the consent context for the CLI, recording the purposes' versions as `serve`
 /// would.
+/// The retention janitor for the CLI.
+pub(crate) async fn open_janitor(config: &Config) -> anyhow::Result<Janitor> {
+    Ok(App::assemble(config.clone(), Clock::system(), false)
+        .await?
+        .janitor())
+}
+
 /// The privacy context for the CLI: everything `serve` builds, without listening.
 pub(crate) async fn open_privacy(config: &Config) -> anyhow::Result<Privacy> {
     Ok(App::assemble(config.clone(), Clock::system(), false)

@@ -25,7 +25,7 @@ create table dsr_request (
     person_id text references person (person_id) on delete set null,
     subject_ref text,
     purpose_id text,
-    channel text not null check (channel in ('self_service', 'email', 'letter', 'phone', 'in_person', 'api')),
+    channel text not null check (channel in ('self_service', 'email', 'letter', 'phone', 'in_person', 'api', 'retention')),
     verification text not null,
     received_at integer not null,
     deadline text not null,
@@ -72,3 +72,44 @@ alter table outbox_new rename to outbox;
 create index outbox_due on outbox (next_attempt_at) where delivered_at is null and failed_at is null;
 create index outbox_dsr on outbox (dsr_id) where dsr_id is not null;
 create index outbox_recipient on outbox (recipient_digest) where recipient_digest is not null;
+
+-- Retention (policies/retention.toml). When a person last signed in, and when they were
+-- warned that inactivity will erase them.
+alter table person add column last_login_at integer;
+alter table person add column inactivity_warned_at integer;
+-- One janitor at a time across instances: a lease on this row.
+create table janitor_lock (
+    name text primary key,
+    holder text not null,
+    until integer not null
+) strict;
+-- The append-only tables refuse deletes unless the janitor's own transaction holds a permit
+-- here: pruning the oldest audit events behind a signed checkpoint, and anonymous consent
+-- decisions past their retention. No one else ever writes this table.
+create table prune_permit (
+    table_name text primary key
+) strict;
+-- Where the audit chain now starts: events up to `through_seq` were pruned; the signed
+-- checkpoint at that seq is what the rest is verified from.
+create table audit_prune (
+    through_seq integer primary key,
+    hash text not null,
+    pruned_at integer not null
+) strict;
+drop trigger audit_event_refuses_delete;
+create trigger audit_event_refuses_delete before delete on audit_event
+when not exists (select 1 from prune_permit where table_name = 'audit_event')
+begin
+    select raise(abort, 'audit_event is append-only');
+end;
+drop trigger consent_event_refuses_delete;
+create trigger consent_event_refuses_delete before delete on consent_event
+when not exists (select 1 from prune_permit where table_name = 'consent_event')
+begin
+    select raise(abort, 'consent_event is append-only');
+end;
+-- The audit events of consent decisions deleted by retention (anonymous, past their time),
+-- so verification knows those events rightly have no ledger row.
+create table consent_pruned (
+    audit_seq integer primary key
+) strict;

@@ -1,18 +1,26 @@
 //! `/account`: a signed-in person sees who they are, their customer accounts and roles,
-//! changes their name, language and password, sees their active sessions and the apps
-//! they signed in to, and ends any of them (GDPR Art. 15 and 21 in miniature);
-//! `/account/privacy` shows each purpose and takes their consent decisions (Art. 7). The page
-//! composes identity (the person, sessions) and the provider (the apps), so it lives above
-//! both.
+//! changes their name, language, e-mail address (Art. 16, confirmed from the new address)
+//! and password, sees their active sessions and the apps they signed in to, and ends any
+//! of them (GDPR Art. 15 and 21 in miniature);
+//! `/account/privacy` shows each purpose and takes their consent decisions (Art. 7), hands
+//! the person their data (Art. 15 and 20) and deletes the account on request (Art. 17).
+//! The page composes identity (the person, sessions), the provider (the apps) and privacy
+//! (export, erasure), so it lives above them.
 
+mod data;
+mod data_text;
+mod deletion;
 mod privacy;
 mod privacy_text;
+mod reauth;
 mod render;
 mod text;
 
 use crate::config::ControllerConfig;
+use crate::identity::service::email_change::EmailChangeAsked;
 use crate::identity::{Identity, IdentityError, session::Session};
 use crate::oidc::Oidc;
+use crate::web::client_addr::ClientAddr;
 use crate::web::forms::Forms;
 use crate::web::i18n::Locale;
 use crate::web::page::{error_page, unavailable};
@@ -22,6 +30,7 @@ use axum::extract::{FromRequest, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use reauth::Recheck;
 use std::sync::Arc;
 use text::Words;
 
@@ -31,12 +40,14 @@ pub struct AccountPages {
     pub forms: Forms,
     /// Named in consent receipts.
     pub controller: ControllerConfig,
+    pub privacy: crate::privacy::Privacy,
 }
 
 pub fn router(pages: Arc<AccountPages>) -> Router {
     Router::new()
         .route("/account", get(account))
         .route("/account/profile", post(save_profile))
+        .route("/account/email", post(change_email))
         .route("/account/password", post(change_password))
         .route("/account/sessions/end", post(end_session))
         .route(
@@ -51,6 +62,12 @@ pub fn router(pages: Arc<AccountPages>) -> Router {
             "/account/privacy/receipts/{receipt_id}",
             get(privacy::receipt_download),
         )
+        .route("/account/data/export", post(data::download))
+        .route(
+            "/account/deletion",
+            get(deletion::deletion_page).post(deletion::confirm),
+        )
+        .route("/account/deletion/cancel", post(deletion::keep))
         .with_state(pages)
 }
 
@@ -86,9 +103,11 @@ async fn account(
     let words = Words::of(locale);
     let notice = match params.get("done") {
         Some("profile") => Some(words.saved),
+        Some("email") => Some(words.email_link_sent),
         Some("password") => Some(words.password_changed),
         Some("session") => Some(words.session_ended),
         Some("app") => Some(words.app_ended),
+        Some("kept") => Some(data_text::DataWords::of(locale).account_kept),
         _ => None,
     };
     render::page(
@@ -156,7 +175,16 @@ impl Posted {
     }
 
     async fn refuse(&self, pages: &AccountPages, message: String) -> Response {
-        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        self.refuse_with(pages, StatusCode::UNPROCESSABLE_ENTITY, message)
+            .await
+    }
+
+    async fn refuse_with(
+        &self,
+        pages: &AccountPages,
+        status: StatusCode,
+        message: String,
+    ) -> Response {
         let (headers, session, locale) = (&self.headers, &self.session, self.locale);
         render::page(pages, headers, session, locale, Some(Err(message)), status).await
     }
@@ -175,6 +203,39 @@ async fn save_profile(State(pages): State<Arc<AccountPages>>, form: Posted) -> R
     {
         Ok(()) => done("profile"),
         Err(error) => form.refused(&pages, "save a profile", error).await,
+    }
+}
+
+/// Asks for a new address once the password is typed again, so that a browser left open
+/// is not enough to take the account over. The answer is the same whether or not the
+/// address belongs to someone else.
+async fn change_email(
+    State(pages): State<Arc<AccountPages>>,
+    client: ClientAddr,
+    form: Posted,
+) -> Response {
+    match reauth::confirm_password(&pages, &form, client).await {
+        Ok(Recheck::Confirmed) => {}
+        Ok(Recheck::Refused(status, message)) => {
+            return form.refuse_with(&pages, status, message).await;
+        }
+        Err(response) => return response,
+    }
+    let (person, words) = (&form.session.person_id, Words::of(form.locale));
+    let asked = pages
+        .identity
+        .request_email_change(person, form.get("email"), &pages.controller)
+        .await;
+    match asked {
+        Ok(EmailChangeAsked::Queued) => done("email"),
+        Ok(EmailChangeAsked::InvalidAddress) => {
+            form.refuse(&pages, words.email_invalid.into()).await
+        }
+        Ok(EmailChangeAsked::SameAddress) => form.refuse(&pages, words.email_same.into()).await,
+        Err(error) => {
+            form.refused(&pages, "ask for an e-mail change", error)
+                .await
+        }
     }
 }
 

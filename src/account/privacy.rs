@@ -1,15 +1,17 @@
 //! `/account/privacy`: every purpose with its full text and legal basis, where the person
 //! stands and since when, one-click withdraw or agree (GDPR Art. 7(3): as easy to withdraw
-//! as to give), the whole history with a signed receipt per decision, and the apps that
-//! received the person's data.
+//! as to give), the whole history with a signed receipt per decision, the apps that
+//! received the person's data, and the ways to download it all or delete the account.
 
+use super::data_text::DataWords;
 use super::privacy_text::PrivacyWords;
-use super::{AccountPages, Posted, signed_in};
+use super::{AccountPages, Posted, data, deletion, signed_in};
 use crate::audit::Actor;
 use crate::clock::rfc3339;
 use crate::consent::receipt::{self, TYP_RECEIPT};
 use crate::consent::{ConsentError, Decision, Entry, Method, Provider, PurposeState, Recording};
 use crate::identity::session::Session;
+use crate::privacy::register;
 use crate::web::i18n::Locale;
 use crate::web::page::{error_page, hidden, unavailable};
 use crate::web::params::Params;
@@ -29,8 +31,11 @@ pub async fn privacy(
         Err(response) => return response,
     };
     let params = Params::parse(raw.unwrap_or_default().as_bytes()).unwrap_or_default();
-    let words = PrivacyWords::of(locale);
-    let notice = (params.get("done") == Some("decided")).then_some(words.recorded);
+    let notice = match params.get("done") {
+        Some("decided") => Some(PrivacyWords::of(locale).recorded),
+        Some("kept") => Some(DataWords::of(locale).account_kept),
+        _ => None,
+    };
     render(&pages, &headers, &session, locale, notice).await
 }
 
@@ -47,17 +52,19 @@ async fn render(
         let states = consent.states(person).await?;
         let history = consent.history(person).await?;
         let apps = pages.oidc.apps_of(person).await?;
-        Ok::<_, sqlx::Error>((states, history, apps))
+        let pending = register::pending_erasure(&pages.privacy.db, person).await?;
+        Ok::<_, sqlx::Error>((states, history, apps, pending))
     };
     let chosen = match consent.interests_of(person).await {
         Ok(chosen) => chosen,
         Err(error) => return unavailable(locale, "read the chosen topics", &error),
     };
-    let (states, history, apps) = match loaded.await {
+    let (states, history, apps, pending) = match loaded.await {
         Ok(found) => found,
         Err(error) => return unavailable(locale, "render the privacy page", &error),
     };
     let words = PrivacyWords::of(locale);
+    let data_words = DataWords::of(locale);
     let language = locale.tag();
     pages
         .forms
@@ -66,6 +73,9 @@ async fn render(
                 h1 { (words.title) }
                 p { (words.intro) }
                 @if let Some(notice) = notice { p.notice role="status" { (notice) } }
+                @if let Some(row) = &pending {
+                    (deletion::banner(data_words, row, csrf, "/account/privacy?done=kept"))
+                }
                 @for state in &states {
                     (purpose_section(pages, words, language, csrf, state))
                     @if state.purpose_id == consent.interests().purpose() {
@@ -84,6 +94,8 @@ async fn render(
                         }
                     }
                 }
+                (data::section(data_words, csrf))
+                (deletion::section(pages, data_words, pending.as_ref()))
                 p { a href="/account" { (words.back) } }
             }
         })

@@ -1,9 +1,11 @@
 //! The account page itself.
 
-use super::{AccountPages, Words};
+use super::data_text::DataWords;
+use super::{AccountPages, Words, deletion, reauth};
 use crate::clock::rfc3339;
 use crate::identity::session::Session;
 use crate::identity::store;
+use crate::privacy::register;
 use crate::web::i18n::{Locale, Text};
 use crate::web::page::{hidden, unavailable};
 use axum::http::{HeaderMap, StatusCode};
@@ -28,6 +30,7 @@ pub async fn page(
         let sessions = pages.identity.own_sessions(id).await?;
         let apps = pages.oidc.apps_of(id).await?;
         let principal = store::principal(db, id).await?;
+        let pending = register::pending_erasure(db, id).await?;
         Ok::<_, crate::identity::IdentityError>((
             person,
             memberships,
@@ -35,9 +38,11 @@ pub async fn page(
             sessions,
             apps,
             principal,
+            pending,
         ))
     };
-    let (person, memberships, staff_roles, sessions, apps, principal) = match loaded.await {
+    let loaded = loaded.await;
+    let (person, memberships, staff_roles, sessions, apps, principal, pending) = match loaded {
         Ok(found) => found,
         Err(error) => return unavailable(locale, "render the account page", &error),
     };
@@ -69,6 +74,9 @@ pub async fn page(
                 Some(Err(refusal)) => p.error role="alert" { (refusal) },
                 None => {},
             }
+            @if let Some(row) = &pending {
+                (deletion::banner(DataWords::of(locale), row, csrf, "/account?done=kept"))
+            }
             p { a href="/account/privacy" { (words.privacy) } }
             @if administers { p { a href="/console" { (words.administration) } } }
             @if !memberships.is_empty() {
@@ -88,6 +96,7 @@ pub async fn page(
                 p { (staff_roles.join(", ")) }
             }
             (profile_form(words, csrf, &person.display_name, person.locale.as_deref()))
+            (email_form(words, csrf))
             (password_form(words, text, csrf))
             h2 { (words.sessions) }
             table {
@@ -138,6 +147,20 @@ fn profile_form(words: &Words, csrf: &str, name: &str, locale: Option<&str>) -> 
                 option value="en" selected[language == "en"] { "English" }
             }
             button type="submit" { (words.save) }
+        }
+    }
+}
+
+fn email_form(words: &Words, csrf: &str) -> Markup {
+    html! {
+        h2 { (words.change_email) }
+        p.muted { (words.email_intro) }
+        form method="post" action="/account/email" {
+            (hidden("csrf", csrf))
+            label for="email" { (words.new_email) }
+            input id="email" type="email" name="email" autocomplete="email" required;
+            (reauth::password_input(words.email_password))
+            button type="submit" { (words.change_email) }
         }
     }
 }

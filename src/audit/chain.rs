@@ -200,6 +200,14 @@ impl Default for Verifier {
 }
 
 impl Verifier {
+    /// A walk from `start`: the genesis, or the last pruned event.
+    pub fn starting_at(start: ChainHead) -> Self {
+        Self {
+            last: start,
+            ..Self::default()
+        }
+    }
+
     /// Checks the next event; returns false once a problem was found.
     pub fn check(&mut self, event: &EventRef<'_>) -> bool {
         if self.problem.is_some() {

@@ -11,6 +11,7 @@
 //! personal data: ids, role names and truncated network addresses only.
 
 pub mod chain;
+pub mod prune;
 pub mod routes;
 pub mod store;
 
@@ -194,17 +195,21 @@ pub async fn record_alone(db: &db::Db, event: Event, now: UnixTime) -> Result<i6
 /// `extra` ones (seq, hash) from outside the database on the way.
 pub async fn verify(db: &db::Db, extra: &[(i64, String)]) -> Result<Verification, sqlx::Error> {
     let head = store::head(db).await?;
+    let start = store::start(db).await?;
+    // Checkpoints inside the pruned part name events that are gone; the one at the prune
+    // point is where the walk starts.
     let mut checkpoints: Vec<(i64, String)> = store::checkpoints(db)
         .await?
         .into_iter()
         .map(|c| (c.seq, c.hash))
         .chain(extra.iter().cloned())
+        .filter(|(seq, _)| *seq > start.seq)
         .collect();
     checkpoints.sort();
     let mut pending = checkpoints.iter().peekable();
-    let mut verifier = chain::Verifier::default();
+    let mut verifier = chain::Verifier::starting_at(start.clone());
     let mut checked = 0;
-    store::for_each_in_order(db, head.seq, |event| {
+    store::for_each_in_order(db, &start, head.seq, |event| {
         if !verifier.check(event) {
             return false;
         }

@@ -162,10 +162,11 @@ const WALK_PAGE: i64 = 10_000;
 /// page as one row holding the events' JSON documents, parsed in place.
 pub async fn for_each_in_order(
     db: &Db,
+    from: &ChainHead,
     last_seq: i64,
     mut visit: impl FnMut(&EventRef<'_>) -> bool,
 ) -> Result<(), sqlx::Error> {
-    let mut after = 0;
+    let mut after = from.seq;
     while after < last_seq {
         let until = (after + WALK_PAGE).min(last_seq);
         // No ORDER BY inside the aggregate: it would sort every page; the page is ordered
@@ -230,4 +231,17 @@ pub async fn checkpoints(db: &Db) -> Result<Vec<Checkpoint>, sqlx::Error> {
     sqlx::query_as("select seq, hash, jws from audit_checkpoint order by seq")
         .fetch_all(db)
         .await
+}
+
+/// Where the chain now starts: the last pruned event (seq and hash), or the genesis.
+pub async fn start(db: &Db) -> Result<ChainHead, sqlx::Error> {
+    let row: Option<ChainHead> = sqlx::query_as(
+        "select through_seq as seq, hash from audit_prune order by through_seq desc limit 1",
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.unwrap_or_else(|| ChainHead {
+        seq: 0,
+        hash: super::chain::GENESIS.to_string(),
+    }))
 }

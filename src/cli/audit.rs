@@ -7,15 +7,13 @@ use super::report;
 use crate::audit::{self, store};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::oidc::jws::{self, SigningAlg};
+use crate::oidc::jws::{self, CheckpointClaims, TYP_CHECKPOINT};
 use crate::oidc::keys::{KeyRing, KeyVault};
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use serde::{Deserialize, Serialize};
+
 use serde_json::json;
 use std::path::PathBuf;
-
-const TYP_CHECKPOINT: &str = "audit-checkpoint+jwt";
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
@@ -29,14 +27,6 @@ pub enum AuditCommand {
     Checkpoint,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-struct CheckpointClaims {
-    iss: String,
-    iat: i64,
-    seq: i64,
-    hash: String,
-}
-
 pub async fn audit(config: &Config, command: AuditCommand, json: bool) -> anyhow::Result<()> {
     let db = crate::app::open_database(config).await?;
     match command {
@@ -44,16 +34,9 @@ pub async fn audit(config: &Config, command: AuditCommand, json: bool) -> anyhow
             let ring = key_ring(config, &db).await?;
             let now = Clock::system().now();
             let head = store::head(&db).await?;
-            let key = ring
-                .active(SigningAlg::EdDsa, now)
+            let issuer = crate::app::public_url(config);
+            let token = jws::sign_checkpoint(&ring, &issuer, head.seq, &head.hash, now)
                 .context("no EdDSA signing key to sign with")?;
-            let claims = CheckpointClaims {
-                iss: crate::app::public_url(config),
-                iat: now,
-                seq: head.seq,
-                hash: head.hash.clone(),
-            };
-            let token = jws::sign(key, TYP_CHECKPOINT, &claims);
             let checkpoint = store::Checkpoint {
                 seq: head.seq,
                 hash: head.hash.clone(),

@@ -120,6 +120,11 @@ enum Command {
         #[command(subcommand)]
         command: privacy::DsrCommand,
     },
+    /// How long data is kept (policies/retention.toml)
+    Retention {
+        #[command(subcommand)]
+        command: privacy::RetentionCommand,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -176,6 +181,7 @@ impl Cli {
                 let policies = Policies::load(&config.policies.dir)?;
                 let purposes = crate::consent::Purposes::load(&config.policies.dir)?;
                 crate::consent::Interests::load(&config.policies.dir, &purposes)?;
+                crate::privacy::retention::Retention::load(&config.policies.dir)?;
                 let roles = policies.roles().count();
                 let purposes = purposes.iter().count();
                 let summary = format!(
@@ -207,6 +213,7 @@ impl Cli {
             Command::Purposes { command } => consent::purposes(&config, command, json),
             Command::Consent { command } => consent::consent(&config, command, json).await,
             Command::Dsr { command } => privacy::dsr(&config, command, json).await,
+            Command::Retention { command } => privacy::retention(&config, command, json).await,
         }
     }
 }

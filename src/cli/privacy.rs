@@ -3,6 +3,7 @@
 //! and audit chain. The operator acts as the system principal.
 
 use super::report;
+
 use crate::authz::Principal;
 use crate::clock::{Clock, rfc3339};
 use crate::config::Config;
@@ -79,6 +80,42 @@ pub enum PersonPrivacyCommand {
         #[arg(long, value_name = "ID")]
         person: String,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RetentionCommand {
+    /// Enforce policies/retention.toml now (the server does every 10 minutes)
+    Run {
+        /// Only count what would go
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+pub async fn retention(
+    config: &Config,
+    command: RetentionCommand,
+    json: bool,
+) -> anyhow::Result<()> {
+    let RetentionCommand::Run { dry_run } = command;
+    let janitor = crate::app::open_janitor(config).await?;
+    let Some(done) = janitor.run(dry_run).await? else {
+        anyhow::bail!("another instance is enforcing retention right now; try again later");
+    };
+    let value = serde_json::to_value(&done)?;
+    let verb = if dry_run { "would delete" } else { "deleted" };
+    let text = format!(
+        "{verb}: {} expired sessions, {} expired codes, tokens and requests, {} audit events, \
+         {} anonymous consent decisions, {} closed requests; inactive people: {} warned, {} erased",
+        done.expired_sessions,
+        done.expired_codes_tokens_and_requests,
+        done.audit_events_pruned,
+        done.anonymous_consent_decisions,
+        done.closed_requests,
+        done.inactive_people_warned,
+        done.inactive_people_erased
+    );
+    report(json, value, &text)
 }
 
 #[derive(Subcommand, Debug)]

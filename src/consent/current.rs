@@ -135,7 +135,9 @@ pub async fn audience(
     let mut c = Conditions::default();
     c.push("c.purpose_id = ?", [text(filter.purpose_id)])
         .push("c.decision = 'granted'", [])
-        .push("p.status = 'active'", []);
+        .push("p.status = 'active'", [])
+        // Art. 18: a restricted person's data is only kept, never used.
+        .push("p.restricted_at is null", []);
     let marks = vec!["?"; filter.versions.len()].join(", ");
     let versions = filter.versions.iter().map(|v| text(v));
     c.push(&format!("c.purpose_version in ({marks})"), versions);
@@ -214,4 +216,14 @@ pub async fn defer_prompt(db: &Db, sid: &str, now: UnixTime) -> Result<(), sqlx:
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// Whether the person's processing is restricted (GDPR Art. 18).
+pub async fn is_restricted(db: &Db, person_id: &str) -> Result<bool, sqlx::Error> {
+    let row: Option<(Option<i64>,)> =
+        sqlx::query_as("select restricted_at from person where person_id = $1")
+            .bind(person_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(matches!(row, Some((Some(_),))))
 }

@@ -150,7 +150,25 @@ impl From<Entry> for DecisionView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConsentStates {
+    /// Art. 18: the person's processing is restricted; every purpose is then not allowed.
+    pub restricted: bool,
     pub purposes: Vec<ConsentStateView>,
+}
+
+impl ConsentStates {
+    fn of(states: Vec<PurposeState>, restricted: bool) -> Self {
+        let mut purposes: Vec<ConsentStateView> =
+            states.into_iter().map(ConsentStateView::from).collect();
+        if restricted {
+            for purpose in &mut purposes {
+                purpose.allowed = false;
+            }
+        }
+        Self {
+            restricted,
+            purposes,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -220,9 +238,8 @@ async fn my_consents(
 ) -> Result<Json<ConsentStates>, Problem> {
     let person = bearer.person_with(CONSENT_SCOPE)?;
     let states = state.consent.states(person).await?;
-    Ok(Json(ConsentStates {
-        purposes: states.into_iter().map(ConsentStateView::from).collect(),
-    }))
+    let restricted = state.consent.is_restricted(person).await?;
+    Ok(Json(ConsentStates::of(states, restricted)))
 }
 
 /// Records a decision the calling person made in the portal app's own UI.
@@ -279,13 +296,13 @@ async fn consents_of_subject(
         .states_if_person(&person)
         .await?
         .ok_or_else(unknown)?;
-    let mut purposes: Vec<ConsentStateView> =
-        states.into_iter().map(ConsentStateView::from).collect();
+    let restricted = state.consent.is_restricted(&person).await?;
+    let mut answer = ConsentStates::of(states, restricted);
     // Staff notes are for staff; a portal app needs the decision only.
-    for latest in purposes.iter_mut().filter_map(|p| p.latest.as_mut()) {
+    for latest in answer.purposes.iter_mut().filter_map(|p| p.latest.as_mut()) {
         latest.note = None;
     }
-    Ok(Json(ConsentStates { purposes }))
+    Ok(Json(answer))
 }
 
 /// A person's current decisions and whole ledger (staff with `consents.read`).

@@ -119,8 +119,8 @@ impl Consent {
             purpose_id: purpose.id.clone(),
             legal_basis: purpose.legal_basis,
             current_version: purpose.version.clone(),
-            state: purpose
-                .is_asked()
+            // A purpose on legitimate interest has a state only once objected to.
+            state: (purpose.is_asked() || latest.is_some())
                 .then(|| ledger::state(versions, &purpose.version, latest.as_ref())),
             latest,
         }
@@ -184,7 +184,7 @@ impl Consent {
         let mut tx = db::begin_write(&self.db).await?;
         let key = store::subject_key_for_write(&mut tx, person_id, now).await?;
         let subject = ledger::subject_of(&key);
-        if recording.decision == Decision::Withdrawn {
+        if recording.decision == Decision::Withdrawn && purpose.is_asked() {
             let latest = store::latest_on(&mut tx, &subject, &purpose.id).await?;
             if latest.and_then(|e| e.decision()) != Some(Decision::Granted) {
                 return Err(ConsentError::NothingToWithdraw(purpose.id.clone()));
@@ -223,6 +223,11 @@ impl Consent {
         Ok(entry)
     }
 
+    /// Whether the person's processing is restricted (Art. 18).
+    pub async fn is_restricted(&self, person_id: &str) -> Result<bool, sqlx::Error> {
+        current::is_restricted(&self.db, person_id).await
+    }
+
     /// Forgets what this instance cached about a person (erased).
     pub fn forget_person(&self, person_id: &str) {
         self.latest.remove(&person_id.to_string());
@@ -235,7 +240,11 @@ impl Consent {
             .purposes
             .get(&recording.purpose_id)
             .ok_or_else(|| ConsentError::UnknownPurpose(recording.purpose_id.clone()))?;
-        if !purpose.is_asked() {
+        // Art. 21: processing on legitimate interest is not asked, but a person may object
+        // to it (recorded as a withdrawal) and later lift the objection (a grant).
+        let objection = purpose.legal_basis == LegalBasis::LegitimateInterest
+            && recording.decision != Decision::Refused;
+        if !purpose.is_asked() && !objection {
             return Err(ConsentError::NotAskable {
                 purpose: purpose.id.clone(),
                 basis: purpose.legal_basis.as_str(),

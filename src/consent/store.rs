@@ -202,10 +202,12 @@ struct LedgerRow {
 
 /// How many audit events record a consent decision (each must have its ledger row).
 pub async fn audited_decisions(db: &Db) -> Result<i64, sqlx::Error> {
-    let (count,): (i64,) =
-        sqlx::query_as("select count(*) from audit_event where target_kind = 'consent'")
-            .fetch_one(db)
-            .await?;
+    let (count,): (i64,) = sqlx::query_as(
+        "select count(*) from audit_event where target_kind = 'consent' \
+             and seq not in (select audit_seq from consent_pruned)",
+    )
+    .fetch_one(db)
+    .await?;
     Ok(count)
 }
 

@@ -21,6 +21,8 @@ mod members;
 mod people;
 mod person_page;
 mod persons;
+mod privacy;
+mod privacy_text;
 mod request;
 mod text;
 
@@ -50,6 +52,7 @@ pub struct Console {
     pub clients: OidcAdmin,
     pub audit: AuditApi,
     pub forms: Forms,
+    pub privacy: crate::privacy::Privacy,
 }
 
 pub fn router(console: Arc<Console>) -> Router {
@@ -62,6 +65,7 @@ pub fn router(console: Arc<Console>) -> Router {
         .merge(keys::router())
         .merge(audit::router())
         .merge(consents::router())
+        .merge(privacy::router())
         .with_state(console)
 }
 
@@ -183,6 +187,12 @@ impl Console {
             nav.push((
                 "/console/consents",
                 consent_text::ConsentWords::of(visitor.locale).title,
+            ));
+        }
+        if staff("dsr.read") {
+            nav.push((
+                "/console/requests",
+                privacy_text::PrivacyWords::of(visitor.locale).requests,
             ));
         }
         nav

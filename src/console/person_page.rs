@@ -1,15 +1,20 @@
 //! One person's console page: what the visitor may see of them (the service limits a
-//! customer admin to their own accounts' memberships) and, for staff with
-//! `people.manage`, the edit form with staff roles and the disable or enable button.
+//! customer admin to their own accounts' memberships); for staff with `people.manage`, the
+//! edit form with staff roles and the disable or enable button; for the DPO, the person's
+//! data subject requests, the export, the legal hold and erasure, whose confirmation page
+//! is here too.
 
-use super::forms::{Flash, role_boxes, select};
+use super::forms::{Flash, PAGE_SIZE, href, role_boxes, select};
+use super::privacy::{self, received_fields, request_table};
+use super::privacy_text::PrivacyWords;
 use super::request::Visit;
 use super::{Console, Words, errors};
 use crate::authz::RoleKind;
 use crate::clock::rfc3339;
 use crate::identity::service::persons::PersonDetail;
 use crate::identity::store::persons::PersonRow;
-use crate::web::page::hidden;
+use crate::privacy::register::{RequestFilter, RequestRow};
+use crate::web::page::{hidden, unavailable};
 use axum::response::Response;
 use maud::{Markup, html};
 
@@ -39,6 +44,11 @@ pub async fn person_page(
         }
     };
     let may_manage = console.may(&visit.visitor, "people.manage", None);
+    let privacy = match PersonPrivacy::load(console, visit, person_id).await {
+        Ok(privacy) => privacy,
+        Err(page) => return page,
+    };
+    let flash = privacy::with_notice(visit, flash);
     console.show(visit, flash.status, &person.row.display_name, |csrf| {
         html! {
             p.muted { a href="/console/persons" { (words.persons) } }
@@ -53,6 +63,7 @@ pub async fn person_page(
                 (edit_form(console, words, csrf, visit, &person))
                 (status_form(words, csrf, &person.row))
             }
+            (privacy.render(words, PrivacyWords::of(locale), csrf, visit, person_id))
         }
     })
 }
@@ -146,4 +157,196 @@ fn status_form(words: &Words, csrf: &str, row: &PersonRow) -> Markup {
             button.secondary type="submit" { (label) }
         }
     }
+}
+
+/// What the person page shows of the person's data protection, by the visitor's permissions.
+struct PersonPrivacy {
+    export: bool,
+    erase: bool,
+    register: bool,
+    /// The legal hold's reason and since when, read only for those who may erase.
+    hold: Option<(String, String)>,
+    /// The person's requests, for those who may read the register.
+    requests: Option<Vec<RequestRow>>,
+    now: i64,
+}
+
+impl PersonPrivacy {
+    async fn load(console: &Console, visit: &Visit, person_id: &str) -> Result<Self, Response> {
+        let locale = visit.visitor.locale;
+        let may = |permission| console.may(&visit.visitor, permission, None);
+        let hold = if may("persons.erase") {
+            let hold = console.privacy.legal_hold(person_id).await;
+            let hold = hold.map_err(|e| unavailable(locale, "read a legal hold", &e))?;
+            hold.map(|(reason, since)| (reason, crate::clock::rfc3339(since)))
+        } else {
+            None
+        };
+        let requests =
+            if may("dsr.read") {
+                let filter = RequestFilter {
+                    person_id: Some(person_id.to_string()),
+                    ..Default::default()
+                };
+                let by = &visit.visitor.principal;
+                let listed = console.privacy.list_requests(by, &filter, PAGE_SIZE).await;
+                Some(listed.map_err(|e| {
+                    errors::page(locale, privacy::refusal(locale, "list requests", e))
+                })?)
+            } else {
+                None
+            };
+        Ok(Self {
+            export: may("persons.export"),
+            erase: may("persons.erase"),
+            register: may("dsr.manage"),
+            hold,
+            requests,
+            now: console.privacy.clock.now(),
+        })
+    }
+
+    fn render(
+        &self,
+        common: &Words,
+        words: &PrivacyWords,
+        csrf: &str,
+        visit: &Visit,
+        person_id: &str,
+    ) -> Markup {
+        if !self.export && !self.erase && self.requests.is_none() {
+            return html! {};
+        }
+        let action = |what: &str| format!("{}/{what}", path(person_id));
+        html! {
+            h2 { (words.data_protection) }
+            @if let Some(requests) = &self.requests {
+                h3 { (words.person_requests) }
+                (request_table(words, common, requests, self.now))
+                @if self.register {
+                    p { a href=(format!("{}#register", href("/console/requests", &[("person_id", Some(person_id))]))) { (words.register) } }
+                }
+            }
+            @if self.export {
+                form method="post" action=(action("export")) {
+                    (hidden("csrf", csrf))
+                    p.muted { (words.export_note) }
+                    (received_fields(words, visit, false))
+                    button type="submit" { (words.export) }
+                }
+            }
+            @if self.erase {
+                h3 { (words.held) }
+                (hold_form(words, csrf, &action("legal-hold"), self.hold.as_ref()))
+                @if self.hold.is_none() {
+                    p.muted { (words.erase_note) }
+                    p { a href=(action("erase")) { (words.erase) } }
+                }
+            }
+        }
+    }
+}
+
+/// The hold in force and the form to lift it, or the form to set one.
+fn hold_form(
+    words: &PrivacyWords,
+    csrf: &str,
+    action: &str,
+    hold: Option<&(String, String)>,
+) -> Markup {
+    html! {
+        form method="post" action=(action) {
+            (hidden("csrf", csrf))
+            @if let Some((reason, since)) = hold {
+                p.held { strong { (words.held) ": " } (reason) " (" (words.held_since) " " (since) ")" }
+                (hidden("action", "lift"))
+                button.secondary type="submit" { (words.lift_hold) }
+            } @else {
+                p.muted { (words.no_hold) }
+                (hidden("action", "set"))
+                label for="hold_reason" { (words.hold_reason) }
+                input id="hold_reason" name="reason" required maxlength="500";
+                button.secondary type="submit" { (words.set_hold) }
+            }
+        }
+    }
+}
+
+/// The erasure's confirmation: names everything that goes, and what stays, before the DPO
+/// ticks the box. Under a legal hold it shows the hold instead of the form.
+pub async fn erasure_page(
+    console: &Console,
+    visit: &Visit,
+    person_id: &str,
+    flash: Flash,
+) -> Response {
+    let locale = visit.visitor.locale;
+    let words = PrivacyWords::of(locale);
+    let by = &visit.visitor.principal;
+    let person = match console.identity.person(by, person_id).await {
+        Ok(person) => person,
+        Err(error) => {
+            return errors::page(locale, errors::identity(locale, "read a person", error));
+        }
+    };
+    if !console.may(&visit.visitor, "persons.erase", None) {
+        return errors::forbidden(locale);
+    }
+    let summary = match console.privacy.summary(person_id).await {
+        Ok(Some(summary)) => summary,
+        Ok(None) => return errors::not_found(locale),
+        Err(error) => return unavailable(locale, "read what an erasure takes", &error),
+    };
+    let hold = summary.profile["legal_hold"]["reason"]
+        .as_str()
+        .map(|reason| {
+            (
+                reason.to_string(),
+                summary.profile["legal_hold"]["since"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        });
+    let row = &person.row;
+    console.show(visit, flash.status, words.erase_title, |csrf| {
+        html! {
+            p.muted { a href=(path(person_id)) { (row.display_name) } }
+            h1 { (words.erase_title) }
+            (flash.render())
+            p { (words.erase_goes) }
+            ul.goes {
+                li { (words.goes_profile.replace("{name}", &row.display_name).replace("{email}", &row.email)) }
+                li { (words.goes_sign_in) }
+                @if person.memberships.is_empty() {
+                    li { (words.goes_no_memberships) }
+                } @else {
+                    li { (words.goes_memberships) " "
+                        (person.memberships.iter().map(|(_, name, _, roles)| format!("{name} ({})", roles.join(", "))).collect::<Vec<_>>().join("; ")) }
+                }
+                @if summary.apps.is_empty() {
+                    li { (words.goes_no_apps) }
+                } @else {
+                    li { (words.goes_apps) " "
+                        (summary.apps.iter().map(|a| a.client_name.as_str()).collect::<Vec<_>>().join(", ")) }
+                }
+                li { (words.goes_rest) }
+                li { (words.goes_keys) }
+            }
+            p.muted { (words.erase_stays) }
+            @if let Some((reason, _)) = &hold {
+                p.error { (words.erase_refused_held) " " (reason) }
+            } @else {
+                form method="post" action=(format!("{}/erase", path(person_id))) {
+                    (hidden("csrf", csrf))
+                    (received_fields(words, visit, false))
+                    label.check {
+                        input type="checkbox" name="confirm" value="yes" required;
+                        " " (words.confirm_erase)
+                    }
+                    button type="submit" { (words.erase_for_good) }
+                }
+            }
+        }
+    })
 }

@@ -1,5 +1,6 @@
 //! The e-mail identity sends, in the recipient's language: an invitation, a password reset
-//! link, and the notice after a password change. Rendered here, queued in the outbox.
+//! link, the notice after a password change, and for a change of e-mail address the link
+//! to the new address and the notice to the old. Rendered here, queued in the outbox.
 
 use crate::outbox::Email;
 use crate::web::i18n::Locale;
@@ -106,6 +107,59 @@ pub fn password_changed(locale: Locale, to: &str, name: &str) -> Email {
             ],
             link: None,
             closing: "If that was not you, contact the portal's support at once.",
+        },
+    };
+    render(to, name, parts)
+}
+
+/// The link that confirms a new address, sent to that address.
+pub fn email_change_link(locale: Locale, to: &str, name: &str, link: &str) -> Email {
+    let parts = match locale {
+        Locale::Sv => Parts {
+            subject: "Bekräfta din nya e-postadress".into(),
+            greeting: format!("Hej {name}!"),
+            lines: vec![
+                "Du har bett om att byta e-postadressen till ditt konto till den här adressen. Länken gäller i 24 timmar och kan användas en gång.".into(),
+            ],
+            link: Some(("Bekräfta den nya adressen", link)),
+            closing: "Om det inte var du kan du bortse från meddelandet; inget ändras.",
+        },
+        Locale::En => Parts {
+            subject: "Confirm your new e-mail address".into(),
+            greeting: format!("Hello {name},"),
+            lines: vec![
+                "You asked to change the e-mail address of your account to this address. The link is valid for 24 hours and can be used once.".into(),
+            ],
+            link: Some(("Confirm the new address", link)),
+            closing: "If that was not you, ignore this message; nothing changes.",
+        },
+    };
+    render(to, name, parts)
+}
+
+/// Tells the current address that a change was asked for, so that a takeover through a
+/// session left open does not go unnoticed. `controller` names whom to contact.
+pub fn email_change_notice(locale: Locale, to: &str, name: &str, controller: &str) -> Email {
+    let parts = match locale {
+        Locale::Sv => Parts {
+            subject: "Byte av e-postadress begärt".into(),
+            greeting: format!("Hej {name}!"),
+            lines: vec![
+                "Någon som loggat in på ditt konto har bett om att byta dess e-postadress. Bytet sker först när det bekräftas från den nya adressen.".into(),
+                format!("Om det inte var du, kontakta {controller} omedelbart och byt ditt lösenord."),
+            ],
+            link: None,
+            closing: "Om det var du behöver du inte göra något.",
+        },
+        Locale::En => Parts {
+            subject: "A change of e-mail address was asked for".into(),
+            greeting: format!("Hello {name},"),
+            lines: vec![
+                "Someone signed in to your account asked to change its e-mail address. The change happens only once it is confirmed from the new address.".into(),
+                format!("If that was not you, contact {controller} at once and change your password."),
+            ],
+            link: None,
+            closing: "If it was you, there is nothing more to do.",
         },
     };
     render(to, name, parts)

@@ -25,25 +25,47 @@ use password::PasswordHasher;
 use session::Session;
 use std::sync::Arc;
 
+/// Why all of a person's access ends; it decides what the portal apps are told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Disabled by an administrator (apps get RISC account-disabled and logout tokens).
+    Disabled,
+    /// A new password ended every other session (CAEP session-revoked, logout tokens).
+    NewPassword,
+    /// Erasure, which tells the apps itself, under its request.
+    Erasure,
+}
+
 /// What ending a person's access means outside this context: the provider revokes their
-/// grants and refresh tokens. `identity` cannot call `oidc` (which depends on it), so
-/// `app.rs` hands in the provider's implementation; it runs in the caller's transaction.
+/// grants and refresh tokens and queues word to the portal apps that registered for it.
+/// `identity` cannot call `oidc` (which depends on it), so `app.rs` hands in the provider's
+/// implementation; it runs in the caller's transaction.
 pub trait AccessRevoker: Send + Sync {
     /// Every grant and refresh token of the person.
     fn revoke_person<'a>(
         &'a self,
         tx: &'a mut crate::db::Tx,
         person_id: &'a str,
+        why: Ending,
         now: crate::clock::UnixTime,
     ) -> futures_util::future::BoxFuture<'a, Result<u64, sqlx::Error>>;
 
-    /// The grants that lived only as long as one browser session.
+    /// The grants that lived only as long as one of the person's browser sessions.
     fn revoke_session<'a>(
         &'a self,
         tx: &'a mut crate::db::Tx,
+        person_id: &'a str,
         sid: &'a str,
         now: crate::clock::UnixTime,
     ) -> futures_util::future::BoxFuture<'a, Result<u64, sqlx::Error>>;
+
+    /// A disabled person may sign in again: the apps are told.
+    fn reinstate<'a>(
+        &'a self,
+        tx: &'a mut crate::db::Tx,
+        person_id: &'a str,
+        now: crate::clock::UnixTime,
+    ) -> futures_util::future::BoxFuture<'a, Result<(), sqlx::Error>>;
 }
 
 /// What the identity context works with: its tables, the time, session lifetimes, the
@@ -61,6 +83,24 @@ pub struct Identity {
     /// shown the link to pass on.
     pub mail_delivered: bool,
     pub revoker: Arc<dyn AccessRevoker>,
+    /// Where the requests identity completes itself are registered.
+    pub register: Arc<dyn RequestRegister>,
+}
+
+/// The register of data subject requests, for the one request identity completes on its
+/// own (a verified change of e-mail address, GDPR Art. 16). It belongs to the privacy
+/// context, which depends on identity, so `app.rs` hands it in; it writes in the caller's
+/// transaction, so the change and its record commit together.
+pub trait RequestRegister: Send + Sync {
+    /// Enters a completed self-service rectification; returns its id.
+    fn rectified<'a>(
+        &'a self,
+        tx: &'a mut crate::db::Tx,
+        person_id: &'a str,
+        verification: &'a str,
+        what: &'a str,
+        now: crate::clock::UnixTime,
+    ) -> futures_util::future::BoxFuture<'a, Result<String, sqlx::Error>>;
 }
 
 impl Identity {

@@ -125,19 +125,6 @@ pub async fn delete(db: &Db, sid: &str) -> Result<(), IdentityError> {
     Ok(())
 }
 
-pub async fn delete_expired(
-    db: &Db,
-    config: &SessionConfig,
-    now: UnixTime,
-) -> Result<u64, IdentityError> {
-    let done = sqlx::query("delete from session where expires_at <= $1 or last_seen_at <= $2")
-        .bind(now)
-        .bind(now - config.idle_timeout_secs)
-        .execute(db)
-        .await?;
-    Ok(done.rows_affected())
-}
-
 /// Ends every session of a person (disable, password reset), in the caller's transaction.
 pub async fn delete_all_of(tx: &mut crate::db::Tx, person_id: &str) -> Result<u64, sqlx::Error> {
     delete_all_but(tx, person_id, None).await

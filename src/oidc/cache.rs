@@ -13,7 +13,9 @@ use crate::audit::{Actor, Event};
 use crate::authz::Principal;
 use crate::cache::TtlCache;
 use crate::clock::UnixTime;
-use std::sync::Arc;
+use crate::identity::Ending;
+use crate::privacy::notify::{self, Happening};
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
 const CLIENT_TTL: Duration = Duration::from_secs(30);
@@ -54,20 +56,58 @@ impl Default for OidcCache {
 }
 
 /// The provider's side of ending a person's access, handed to `identity` (which cannot
-/// depend on `oidc`): revoke grants and refresh tokens, and forget what this instance
-/// cached about them.
-pub struct Revoker(pub Option<Arc<OidcCache>>);
+/// depend on `oidc`): revoke grants and refresh tokens, queue word to the apps, and forget
+/// what this instance cached about them.
+#[derive(Default)]
+pub struct Revoker {
+    pub cache: Option<Arc<OidcCache>>,
+    /// The provider that signs what the apps are told. It is built after (and holds) this
+    /// revoker, so it is set once built and held weakly; without it (the CLI's admin
+    /// commands) nothing is queued.
+    pub provider: OnceLock<Weak<Oidc>>,
+}
+
+impl Revoker {
+    pub fn new(cache: Option<Arc<OidcCache>>) -> Self {
+        Self {
+            cache,
+            provider: OnceLock::new(),
+        }
+    }
+
+    async fn tell(
+        &self,
+        tx: &mut crate::db::Tx,
+        person_id: &str,
+        happening: Happening<'_>,
+        now: UnixTime,
+    ) -> Result<(), sqlx::Error> {
+        if let Some(provider) = self.provider.get().and_then(Weak::upgrade) {
+            notify::tell(tx, provider.as_ref(), person_id, happening, now).await?;
+        }
+        Ok(())
+    }
+}
 
 impl crate::identity::AccessRevoker for Revoker {
     fn revoke_person<'a>(
         &'a self,
         tx: &'a mut crate::db::Tx,
         person_id: &'a str,
+        why: Ending,
         now: UnixTime,
     ) -> futures_util::future::BoxFuture<'a, Result<u64, sqlx::Error>> {
         Box::pin(async move {
+            match why {
+                Ending::Disabled => self.tell(tx, person_id, Happening::Disabled, now).await?,
+                Ending::NewPassword => {
+                    self.tell(tx, person_id, Happening::AllSessionsEnded, now)
+                        .await?
+                }
+                Ending::Erasure => {}
+            }
             let revoked = store::revoke_person_grants(tx, person_id, now).await?;
-            if let Some(cache) = &self.0 {
+            if let Some(cache) = &self.cache {
                 cache.grants.clear();
                 cache.released_claims.clear();
                 cache.principals.clear();
@@ -79,15 +119,33 @@ impl crate::identity::AccessRevoker for Revoker {
     fn revoke_session<'a>(
         &'a self,
         tx: &'a mut crate::db::Tx,
+        person_id: &'a str,
         sid: &'a str,
         now: UnixTime,
     ) -> futures_util::future::BoxFuture<'a, Result<u64, sqlx::Error>> {
         Box::pin(async move {
+            self.tell(tx, person_id, Happening::SessionEnded { sid }, now)
+                .await?;
             let revoked = store::revoke_session_grants_in(tx, sid, now).await?;
-            if let Some(cache) = &self.0 {
+            if let Some(cache) = &self.cache {
                 cache.grants.clear();
             }
             Ok(revoked)
+        })
+    }
+
+    fn reinstate<'a>(
+        &'a self,
+        tx: &'a mut crate::db::Tx,
+        person_id: &'a str,
+        now: UnixTime,
+    ) -> futures_util::future::BoxFuture<'a, Result<(), sqlx::Error>> {
+        Box::pin(async move {
+            self.tell(tx, person_id, Happening::Enabled, now).await?;
+            if let Some(cache) = &self.cache {
+                cache.principals.clear();
+            }
+            Ok(())
         })
     }
 }

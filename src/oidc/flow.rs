@@ -3,6 +3,7 @@
 
 use super::Oidc;
 use super::authorize::{self, AuthorizationRequest, Decision, Situation};
+use super::erasure_prompt;
 use super::error::{ErrorCode, OAuthError};
 use super::scope::Scope;
 use super::store::{self, PendingRequest};
@@ -52,7 +53,7 @@ pub async fn authorize_post(
 async fn start(state: &Oidc, headers: &HeaderMap, params: Params) -> Response {
     let locale = Locale::choose(params.get("ui_locales"), headers);
     match authorize::validate(state, &params, locale).await {
-        Ok(request) => proceed(state, headers, request, None).await,
+        Ok(request) => proceed(state, headers, request, None, true).await,
         Err(response) => response,
     }
 }
@@ -64,9 +65,19 @@ pub async fn resume(
     RawQuery(query): RawQuery,
 ) -> Response {
     match load_pending(&state, &headers, query.as_deref()).await {
-        Ok((pending, request)) => proceed(&state, &headers, request, Some(pending)).await,
+        Ok((pending, request)) => proceed(&state, &headers, request, Some(pending), true).await,
         Err(response) => response,
     }
+}
+
+/// Goes on with the login once the person has seen when their account will be deleted.
+pub(super) async fn resume_past_deletion(
+    state: &Oidc,
+    headers: &HeaderMap,
+    pending: PendingRequest,
+    request: AuthorizationRequest,
+) -> Response {
+    proceed(state, headers, request, Some(pending), false).await
 }
 
 /// The pending request named by `auth` in a query string, or the page saying it expired.
@@ -120,8 +131,9 @@ async fn proceed(
     headers: &HeaderMap,
     request: AuthorizationRequest,
     pending: Option<PendingRequest>,
+    ask_deletion: bool,
 ) -> Response {
-    match decide_and_act(state, headers, &request, pending).await {
+    match decide_and_act(state, headers, &request, pending, ask_deletion).await {
         Ok(response) => response,
         Err(error) => authorize::redirect_error(
             state,
@@ -137,6 +149,7 @@ async fn decide_and_act(
     headers: &HeaderMap,
     request: &AuthorizationRequest,
     pending: Option<PendingRequest>,
+    ask_deletion: bool,
 ) -> Result<Response, OAuthError> {
     let now = state.clock.now();
     let session = state.identity.current_session(headers).await?;
@@ -167,7 +180,16 @@ async fn decide_and_act(
         purposes_to_ask,
         now,
     };
-    let page = match authorize::decide(request, &situation) {
+    let decision = authorize::decide(request, &situation);
+    if ask_deletion {
+        let (progress, session) = (pending.as_ref(), session.as_ref());
+        let interrupted =
+            erasure_prompt::interrupt(state, request, &decision, progress, session).await?;
+        if let Some(page) = interrupted {
+            return Ok(page);
+        }
+    }
+    let page = match decision {
         Decision::Fail(code) => {
             forget(state, pending.as_ref()).await?;
             let description = match code {

@@ -97,3 +97,34 @@ pub fn at_hash(alg: SigningAlg, access_token: &str) -> String {
     let bytes = hash.as_ref();
     b64url(&bytes[..bytes.len() / 2])
 }
+
+/// `typ` of a signed audit checkpoint.
+pub const TYP_CHECKPOINT: &str = "audit-checkpoint+jwt";
+
+/// What an audit checkpoint signs: the chain's (seq, hash) at a point, by this issuer.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CheckpointClaims {
+    pub iss: String,
+    pub iat: i64,
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// The audit chain's (seq, hash) signed with the current EdDSA key (`trohet audit
+/// checkpoint`, and the janitor before it prunes).
+pub fn sign_checkpoint(
+    ring: &KeyRing,
+    issuer: &str,
+    seq: i64,
+    hash: &str,
+    now: crate::clock::UnixTime,
+) -> Option<String> {
+    let key = ring.active(SigningAlg::EdDsa, now)?;
+    let claims = CheckpointClaims {
+        iss: issuer.to_string(),
+        iat: now,
+        seq,
+        hash: hash.to_string(),
+    };
+    Some(sign(key, TYP_CHECKPOINT, &claims))
+}

@@ -7,7 +7,6 @@ use super::authorize::redirect_with;
 use super::Oidc;
 use super::error::OAuthError;
 use super::jws;
-use super::store;
 use super::tokens::IdTokenHint;
 use crate::audit::{self, Actor, Event};
 use crate::db;
@@ -26,7 +25,11 @@ use std::sync::Arc;
 async fn end_browser_session(state: &Oidc, session: &Session) -> Result<(), OAuthError> {
     let now = state.clock.now();
     let mut tx = db::begin_write(&state.db).await?;
-    let grants = store::revoke_session_grants_in(&mut tx, &session.sid, now).await?;
+    let grants = state
+        .identity
+        .revoker
+        .revoke_session(&mut tx, &session.person_id, &session.sid, now)
+        .await?;
     session::delete_of(&mut tx, &session.person_id, &session.sid).await?;
     let event = Event::new(Actor::Person(session.person_id.clone()), "session.ended")
         .target("person", &session.person_id)

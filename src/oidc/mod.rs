@@ -14,6 +14,7 @@ mod client_auth;
 pub mod client_store;
 mod demo;
 pub mod discovery;
+mod erasure_prompt;
 pub mod error;
 mod flow;
 mod interaction;
@@ -144,6 +145,10 @@ pub fn router(state: Arc<Oidc>, demo: bool) -> Router {
         .route(
             "/privacy-choices",
             get(purposes_prompt::choices_page).post(purposes_prompt::choices_submit),
+        )
+        .route(
+            erasure_prompt::PATH,
+            get(erasure_prompt::deletion_page).post(erasure_prompt::deletion_submit),
         )
         .route(
             "/consent",

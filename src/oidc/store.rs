@@ -516,31 +516,4 @@ pub async fn is_access_token_revoked(db: &Db, jti: &str) -> Result<bool, sqlx::E
 
 /// A used code is kept this long past its expiry, so a late replay is still recognised
 /// and still revokes its grant.
-const CODE_REPLAY_MEMORY_SECS: i64 = 3600;
-
-/// Deletes what has expired, so nothing is kept longer than it is useful.
-pub async fn delete_expired(db: &Db, now: UnixTime) -> Result<u64, sqlx::Error> {
-    let mut deleted = 0;
-    for (statement, cutoff) in [
-        (
-            "delete from authorization_request where expires_at <= $1",
-            now,
-        ),
-        (
-            "delete from authorization_code where expires_at <= $1",
-            now - CODE_REPLAY_MEMORY_SECS,
-        ),
-        ("delete from refresh_token where expires_at <= $1", now),
-        (
-            "delete from revoked_access_token where expires_at <= $1",
-            now,
-        ),
-    ] {
-        deleted += sqlx::query(statement)
-            .bind(cutoff)
-            .execute(db)
-            .await?
-            .rows_affected();
-    }
-    Ok(deleted)
-}
+pub const CODE_REPLAY_MEMORY_SECS: i64 = 3600;

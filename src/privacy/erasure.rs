@@ -18,8 +18,8 @@ use crate::audit::{self, Actor, Event, Outcome};
 use crate::authz::Principal;
 use crate::clock::UnixTime;
 use crate::db::{self, Tx};
-use crate::identity::session;
 use crate::identity::store::{persons, subject_refs};
+use crate::identity::{Ending, session};
 use crate::{crypto, outbox};
 
 /// How an erasure was asked for.
@@ -63,6 +63,15 @@ impl Privacy {
     ) -> Result<RequestRow, PrivacyError> {
         let now = self.clock.now();
         if let Some(pending) = register::pending_erasure(&self.db, person_id).await? {
+            // One erasure per person: the DPO's "now" brings a waiting one forward (a
+            // letter registered earlier, or a person's own in its grace period).
+            if input.at_once {
+                self.bring_forward(&pending, person_id, now).await?;
+                self.carry_out(&pending.dsr_id).await?;
+                return Ok(register::find(&self.db, &pending.dsr_id)
+                    .await?
+                    .unwrap_or(pending));
+            }
             return Ok(pending);
         }
         let mut tx = db::begin_write(&self.db).await?;
@@ -101,7 +110,9 @@ impl Privacy {
             // Until the erasure commits (a crash may come between), the person cannot sign in.
             persons::set_status(&mut tx, person_id, "disabled").await?;
             session::delete_all_of(&mut tx, person_id).await?;
-            self.revoker.revoke_person(&mut tx, person_id, now).await?;
+            self.revoker
+                .revoke_person(&mut tx, person_id, Ending::Erasure, now)
+                .await?;
         }
         if let Some(reason) = &hold {
             row = register::update(
@@ -134,6 +145,44 @@ impl Privacy {
             return Ok(register::find(&self.db, &row.dsr_id).await?.unwrap_or(row));
         }
         Ok(row)
+    }
+
+    /// Makes a waiting erasure due now, and stops the person signing in meanwhile.
+    async fn bring_forward(
+        &self,
+        pending: &RequestRow,
+        person_id: &str,
+        now: UnixTime,
+    ) -> Result<(), PrivacyError> {
+        let mut tx = db::begin_write(&self.db).await?;
+        let Some(row) = register::find_for_update(&mut tx, &pending.dsr_id).await? else {
+            return Ok(());
+        };
+        let change = Change {
+            status: Some(Status::InProgress),
+            act_at: Some(Some(now)),
+            action: Some("to be carried out now".into()),
+            ..Default::default()
+        };
+        register::update(&mut tx, &row, change, now).await?;
+        persons::set_status(&mut tx, person_id, "disabled").await?;
+        session::delete_all_of(&mut tx, person_id).await?;
+        self.revoker
+            .revoke_person(&mut tx, person_id, Ending::Erasure, now)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The reason and time of a legal hold on the person's data, if any.
+    pub async fn legal_hold(&self, person_id: &str) -> Result<Option<(String, i64)>, PrivacyError> {
+        let row: Option<(Option<String>, Option<i64>)> = sqlx::query_as(
+            "select legal_hold_reason, legal_hold_at from person where person_id = $1",
+        )
+        .bind(person_id)
+        .fetch_optional(&self.db)
+        .await?;
+        Ok(row.and_then(|(reason, at)| reason.map(|r| (r, at.unwrap_or_default()))))
     }
 
     /// Cancels the person's own pending erasure (they signed in during the grace period).
@@ -242,8 +291,14 @@ impl Privacy {
         row: &RequestRow,
         now: UnixTime,
     ) -> Result<usize, PrivacyError> {
-        let told = notify::erasure(tx, self.provider.as_ref(), person_id, &row.dsr_id, now).await?;
-        let grants = self.revoker.revoke_person(tx, person_id, now).await?;
+        let erased = notify::Happening::Erased {
+            dsr_id: &row.dsr_id,
+        };
+        let told = notify::tell(tx, self.provider.as_ref(), person_id, erased, now).await?;
+        let grants = self
+            .revoker
+            .revoke_person(tx, person_id, Ending::Erasure, now)
+            .await?;
         let event = Event::new(Actor::System, "person.erased")
             .target("person", person_id)
             .detail("request", row.dsr_id.clone())

@@ -48,6 +48,7 @@ impl Privacy {
         verification: &str,
     ) -> Result<RequestRow, PrivacyError> {
         self.require(by, "persons.export")?;
+        let verification = super::requests::checked_text(verification, "verification")?;
         self.register_export(
             Actor::of(by),
             person_id,

@@ -9,9 +9,12 @@ pub mod error;
 pub mod export;
 mod export_data;
 mod export_html;
+pub mod janitor;
 pub mod notify;
 pub mod register;
 pub mod requests;
+pub mod restriction;
+pub mod retention;
 pub mod routes;
 
 pub use error::PrivacyError;

@@ -16,10 +16,49 @@ use serde_json::json;
 /// RISC: the account is gone for good.
 pub const ACCOUNT_PURGED: &str =
     "https://schemas.openid.net/secevent/risc/event-type/account-purged";
+/// RISC: the account may not be used until enabled again.
+pub const ACCOUNT_DISABLED: &str =
+    "https://schemas.openid.net/secevent/risc/event-type/account-disabled";
+pub const ACCOUNT_ENABLED: &str =
+    "https://schemas.openid.net/secevent/risc/event-type/account-enabled";
+/// CAEP: the person's session(s) at this provider ended.
+pub const SESSION_REVOKED: &str =
+    "https://schemas.openid.net/secevent/caep/event-type/session-revoked";
 /// The event of a logout token.
 const BACKCHANNEL_LOGOUT: &str = "http://schemas.openid.net/event/backchannel-logout";
 /// A logout token lives this long (the app should refuse an older one).
 const LOGOUT_TOKEN_TTL_SECS: i64 = 120;
+
+/// What happened, and so what each app is sent.
+#[derive(Debug, Clone, Copy)]
+pub enum Happening<'a> {
+    /// One browser session ended (sign-out, or ended from the account page): apps that
+    /// took part in it get a logout token with its `sid` and a CAEP session-revoked event.
+    SessionEnded { sid: &'a str },
+    /// Every session ended (a new password): a logout token and session-revoked per app.
+    AllSessionsEnded,
+    /// The account was disabled: logout tokens and RISC account-disabled.
+    Disabled,
+    /// Enabled again: RISC account-enabled only.
+    Enabled,
+    /// Erased, under a request: logout tokens and RISC account-purged.
+    Erased { dsr_id: &'a str },
+}
+
+impl Happening<'_> {
+    fn security_event(&self) -> &'static str {
+        match self {
+            Happening::SessionEnded { .. } | Happening::AllSessionsEnded => SESSION_REVOKED,
+            Happening::Disabled => ACCOUNT_DISABLED,
+            Happening::Enabled => ACCOUNT_ENABLED,
+            Happening::Erased { .. } => ACCOUNT_PURGED,
+        }
+    }
+
+    fn logs_out(&self) -> bool {
+        !matches!(self, Happening::Enabled)
+    }
+}
 
 /// An app that received the person's claims and wants to be told.
 #[derive(sqlx::FromRow)]
@@ -29,59 +68,65 @@ struct Listener {
     backchannel_logout_uri: Option<String>,
 }
 
-/// Queues the tokens that tell each app a person was erased; returns how many.
-pub async fn erasure(
+/// Queues, in the caller's transaction, the tokens that tell each app that knew the person
+/// (in that session, for a session's end) what happened; returns how many.
+pub async fn tell(
     tx: &mut Tx,
     provider: &dyn Provider,
     person_id: &str,
-    dsr_id: &str,
+    happening: Happening<'_>,
     now: UnixTime,
 ) -> Result<usize, sqlx::Error> {
+    let sid = match happening {
+        Happening::SessionEnded { sid } => Some(sid),
+        _ => None,
+    };
     let listeners: Vec<Listener> = sqlx::query_as(
         "select c.client_id, c.events_uri, c.backchannel_logout_uri from client c \
          where (c.events_uri is not null or c.backchannel_logout_uri is not null) \
-         and exists (select 1 from oauth_grant g where g.client_id = c.client_id and g.person_id = $1) \
+         and exists (select 1 from oauth_grant g where g.client_id = c.client_id \
+                     and g.person_id = $1 and ($2 = '' or g.sid = $2)) \
          order by c.client_id",
     )
     .bind(person_id)
+    .bind(sid.unwrap_or_default())
     .fetch_all(&mut **tx)
     .await?;
+    let dsr_id = match happening {
+        Happening::Erased { dsr_id } => Some(dsr_id),
+        _ => None,
+    };
     let mut queued = 0;
     for listener in listeners {
         let Some(sub) = provider.subject_for(&listener.client_id, person_id).await? else {
             continue;
         };
-        let client = listener.client_id.as_str();
+        let to = Recipient {
+            client_id: &listener.client_id,
+            dsr_id,
+        };
         if let Some(uri) = &listener.events_uri {
-            let claims = security_event(provider.issuer(), client, &sub, ACCOUNT_PURGED, now);
-            queued += queue(
-                tx,
-                provider,
-                "security_event",
-                uri,
-                client,
-                dsr_id,
-                &claims,
+            let claims = security_event(
+                provider.issuer(),
+                to.client_id,
+                &sub,
+                happening.security_event(),
                 now,
-            )
-            .await?;
+            );
+            queued += queue(tx, provider, "security_event", uri, &to, &claims, now).await?;
         }
-        if let Some(uri) = &listener.backchannel_logout_uri {
-            let claims = logout_token(provider.issuer(), client, &sub, None, now);
-            queued += queue(
-                tx,
-                provider,
-                "logout_token",
-                uri,
-                client,
-                dsr_id,
-                &claims,
-                now,
-            )
-            .await?;
+        if let (Some(uri), true) = (&listener.backchannel_logout_uri, happening.logs_out()) {
+            let claims = logout_token(provider.issuer(), to.client_id, &sub, sid, now);
+            queued += queue(tx, provider, "logout_token", uri, &to, &claims, now).await?;
         }
     }
     Ok(queued)
+}
+
+/// Where a token goes, and the request it reports on.
+struct Recipient<'a> {
+    client_id: &'a str,
+    dsr_id: Option<&'a str>,
 }
 
 /// RFC 8417 claims of one event about a subject, in RISC's `iss_sub` subject format.
@@ -97,7 +142,10 @@ pub fn security_event(
         "aud": client_id,
         "iat": now,
         "jti": uuid::Uuid::new_v4().to_string(),
-        "events": { event: { "subject": { "format": "iss_sub", "iss": issuer, "sub": sub } } },
+        "events": { event: {
+            "subject": { "format": "iss_sub", "iss": issuer, "sub": sub },
+            "event_timestamp": now,
+        } },
     })
 }
 
@@ -124,14 +172,12 @@ pub fn logout_token(
     claims
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn queue(
     tx: &mut Tx,
     provider: &dyn Provider,
     kind: &str,
     uri: &str,
-    client_id: &str,
-    dsr_id: &str,
+    to: &Recipient<'_>,
     claims: &serde_json::Value,
     now: UnixTime,
 ) -> Result<usize, sqlx::Error> {
@@ -141,7 +187,10 @@ async fn queue(
         "secevent+jwt"
     };
     let Some(token) = provider.sign(typ, claims) else {
-        tracing::error!(client_id, "no signing key: the app cannot be told");
+        tracing::error!(
+            client_id = to.client_id,
+            "no signing key: the app cannot be told"
+        );
         return Ok(0);
     };
     let payload = serde_json::to_string(&Delivery {
@@ -152,8 +201,8 @@ async fn queue(
     let message = NewMessage {
         kind,
         payload: &payload,
-        client_id: Some(client_id),
-        dsr_id: Some(dsr_id),
+        client_id: Some(to.client_id),
+        dsr_id: to.dsr_id,
         recipient_digest: None,
     };
     store::insert(tx, message, now).await?;

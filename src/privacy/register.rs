@@ -36,6 +36,8 @@ pub enum Channel {
     Phone,
     InPerson,
     Api,
+    /// Opened by the janitor: a person inactive past `policies/retention.toml`.
+    Retention,
 }
 
 /// Where a request stands.
@@ -66,7 +68,7 @@ macro_rules! text_enum {
 text_enum!(Kind { Access = "access", Portability = "portability", Erasure = "erasure",
     Rectification = "rectification", Restriction = "restriction", Objection = "objection" });
 text_enum!(Channel { SelfService = "self_service", Email = "email", Letter = "letter",
-    Phone = "phone", InPerson = "in_person", Api = "api" });
+    Phone = "phone", InPerson = "in_person", Api = "api", Retention = "retention" });
 text_enum!(Status { Received = "received", Verified = "verified", InProgress = "in_progress",
     Completed = "completed", Rejected = "rejected", Extended = "extended" });
 
@@ -316,4 +318,43 @@ pub async fn counts(db: &Db, now: UnixTime) -> Result<(i64, i64), sqlx::Error> {
     .bind(crate::clock::date_text(now))
     .fetch_one(db)
     .await
+}
+
+/// The register as identity sees it (see [`crate::identity::RequestRegister`]).
+pub struct Register;
+
+impl crate::identity::RequestRegister for Register {
+    fn rectified<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        person_id: &'a str,
+        verification: &'a str,
+        what: &'a str,
+        now: UnixTime,
+    ) -> futures_util::future::BoxFuture<'a, Result<String, sqlx::Error>> {
+        Box::pin(async move {
+            let subject_ref = crate::identity::store::subject_refs::for_write(tx, person_id, now)
+                .await?
+                .unwrap_or_default();
+            let new = NewRequest {
+                kind: Kind::Rectification,
+                person_id,
+                subject_ref: &subject_ref,
+                purpose_id: None,
+                channel: Channel::SelfService,
+                verification,
+                status: Status::Received,
+                act_at: None,
+                first_action: "received",
+            };
+            let row = insert(tx, &new, now).await?;
+            let done = Change {
+                status: Some(Status::Completed),
+                completed: true,
+                action: Some(what.to_string()),
+                ..Default::default()
+            };
+            Ok(update(tx, &row, done, now).await?.dsr_id)
+        })
+    }
 }

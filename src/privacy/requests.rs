@@ -189,7 +189,7 @@ impl Privacy {
     }
 }
 
-fn checked_text<'a>(text: &'a str, what: &str) -> Result<&'a str, PrivacyError> {
+pub(super) fn checked_text<'a>(text: &'a str, what: &str) -> Result<&'a str, PrivacyError> {
     let text = text.trim();
     if text.is_empty() || text.chars().count() > 500 {
         return Err(PrivacyError::Validation(format!(

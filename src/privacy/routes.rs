@@ -3,6 +3,7 @@
 
 use super::Privacy;
 use super::erasure::ErasureInput;
+use super::janitor::Janitor;
 use super::notify::NotificationStatus;
 use super::register::{Action, Channel, Kind, RequestFilter, RequestRow, Status};
 use super::requests::NewRequestInput;
@@ -30,6 +31,8 @@ pub fn api(state: Arc<Privacy>) -> OpenApiRouter {
         .routes(routes!(list_requests, register_request))
         .routes(routes!(get_request))
         .routes(routes!(change_status))
+        .routes(routes!(restrict, lift_restriction))
+        .routes(routes!(object))
         .with_state(state)
 }
 
@@ -441,4 +444,110 @@ async fn change_status(
         .change_status(&by, &request_id, body.status, body.reason.as_deref())
         .await?;
     Ok(Json(RequestView::of(row, state.clock.now())))
+}
+
+/// Which registered request an action answers; without one, a request is registered.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Answering {
+    pub request_id: Option<String>,
+}
+
+/// Restricts a person's processing (Art. 18; `dsr.manage`): their data stays, audiences
+/// skip them and apps reading their consent see nothing allowed.
+#[utoipa::path(put, path = "/api/v1/persons/{person_id}/restriction", tag = "privacy",
+    params(("person_id" = String, Path)), request_body(content = Answering, description = "Optional"),
+    responses((status = 200, description = "Restricted: the answered request", body = RequestView),
+              (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
+async fn restrict(
+    State(state): State<Arc<Privacy>>,
+    by: Principal,
+    Path(person_id): Path<String>,
+    body: Bytes,
+) -> Result<Json<RequestView>, Problem> {
+    let answering: Answering = optional_json(&body)?;
+    let row = state
+        .restrict(&by, &person_id, answering.request_id.as_deref())
+        .await?;
+    Ok(Json(RequestView::of(row, state.clock.now())))
+}
+
+/// Lifts a restriction (`dsr.manage`); logged.
+#[utoipa::path(delete, path = "/api/v1/persons/{person_id}/restriction", tag = "privacy",
+    params(("person_id" = String, Path)),
+    responses((status = 204, description = "Lifted"),
+              (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
+async fn lift_restriction(
+    State(state): State<Arc<Privacy>>,
+    by: Principal,
+    Path(person_id): Path<String>,
+) -> Result<StatusCode, Problem> {
+    state.lift_restriction(&by, &person_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Objection {
+    /// The purpose objected to (on consent or legitimate interest).
+    pub purpose: String,
+    pub request_id: Option<String>,
+}
+
+/// Records a person's objection to a purpose (Art. 21; `dsr.manage`): it works like a
+/// withdrawal, in the consent ledger.
+#[utoipa::path(post, path = "/api/v1/persons/{person_id}/objections", tag = "privacy",
+    params(("person_id" = String, Path)), request_body = Objection,
+    responses((status = 200, description = "Recorded: the answered request", body = RequestView),
+              (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
+async fn object(
+    State(state): State<Arc<Privacy>>,
+    by: Principal,
+    Path(person_id): Path<String>,
+    Json(body): Json<Objection>,
+) -> Result<Json<RequestView>, Problem> {
+    let row = state
+        .object(&by, &person_id, &body.purpose, body.request_id.as_deref())
+        .await?;
+    Ok(Json(RequestView::of(row, state.clock.now())))
+}
+
+/// The retention janitor's routes.
+pub fn retention_api(janitor: Arc<Janitor>) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(run_retention))
+        .with_state(janitor)
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RetentionRun {
+    /// Only count what would go.
+    pub dry_run: Option<bool>,
+}
+
+/// Enforces `policies/retention.toml` now (`retention.run`; the server also does every 10
+/// minutes); with `dry_run=true`, counts what would go. 409 while another instance runs it.
+#[utoipa::path(post, path = "/api/v1/retention/run", tag = "privacy", params(RetentionRun),
+    responses((status = 200, description = "What went (or would go)", body = Object),
+              (status = "4XX", description = "The request was refused: an RFC 9457 problem", body = ProblemBody)))]
+async fn run_retention(
+    State(janitor): State<Arc<Janitor>>,
+    by: Principal,
+    Query(query): Query<RetentionRun>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    let decision = janitor.privacy.policies.decide(&by, "retention.run", None);
+    if !decision.is_allowed() {
+        return Err(super::PrivacyError::denied(decision, "retention").into());
+    }
+    let report = janitor
+        .run(query.dry_run.unwrap_or(false))
+        .await?
+        .ok_or_else(|| {
+            Problem::new(
+                ProblemKind::Conflict,
+                "another instance is enforcing retention right now",
+            )
+        })?;
+    Ok(Json(serde_json::to_value(report).unwrap_or_default()))
 }

@@ -12,12 +12,12 @@ use crate::helpers::{Person, TestApp, register, seed_simple_person, spawn_app};
 const ANALYTICS: &str = "portal-analytics";
 
 /// A person's access token through a portal app registered with the `consent` scope.
-async fn portal_token(app: &TestApp, person: &Person, scopes: &[&str]) -> String {
+pub async fn portal_token(app: &TestApp, person: &Person, scopes: &[&str]) -> String {
     person_token_via(app, "consent", person, scopes).await
 }
 
 /// A back-end's client_credentials token asking for `scope`.
-async fn backend_token(app: &TestApp, registered_scopes: &[&str], scope: &str) -> (u16, Value) {
+pub async fn backend_token(app: &TestApp, registered_scopes: &[&str], scope: &str) -> (u16, Value) {
     let mut new = NewClient::new("Back-end", vec![]);
     new.grant_types = vec![GrantType::ClientCredentials];
     new.extra_scopes = registered_scopes.iter().map(|s| s.to_string()).collect();

@@ -12,7 +12,7 @@ use crate::helpers::POST_LOGOUT_URI;
 use crate::rp::app_person_and_rp;
 use crate::rp::{Rp, TrohetIdToken};
 
-fn logout_url(rp: &Rp, id_token: &TrohetIdToken, post_logout_uri: &str) -> String {
+pub fn logout_url(rp: &Rp, id_token: &TrohetIdToken, post_logout_uri: &str) -> String {
     let endpoint = rp
         .metadata
         .additional_metadata()

@@ -7,6 +7,8 @@
 //! spawned app when `TROHET_TEST_DATABASE_URL` is set.
 
 mod account;
+mod account_email;
+mod account_privacy;
 mod admin;
 mod app_consent;
 mod browser;
@@ -16,8 +18,10 @@ mod rp;
 mod rp_types;
 
 mod chromium;
+mod chromium_account_privacy;
 mod chromium_consent;
 mod chromium_console;
+mod chromium_console_privacy;
 mod cli;
 mod cli_admin;
 mod cli_privacy;
@@ -28,6 +32,7 @@ mod consent;
 mod consent_api;
 mod console;
 mod console_consent;
+mod console_privacy;
 mod discovery;
 mod errors;
 mod grant_errors;
@@ -41,8 +46,10 @@ mod pairwise;
 mod privacy_choices;
 mod privacy_erasure;
 mod privacy_export;
+mod privacy_notifications;
 mod privacy_page;
 mod privacy_register;
+mod privacy_retention;
 mod prompts;
 mod protection;
 mod revocation;

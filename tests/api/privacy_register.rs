@@ -114,3 +114,121 @@ async fn requests_are_registered_with_their_deadline_and_worked_in_order() {
     let support = Api::new(&app, Some(service_token(&app, &["support"]).await));
     assert_eq!(support.get("/api/v1/dsr").await.status, 403);
 }
+
+#[tokio::test]
+async fn a_restricted_person_is_not_processed_and_an_objection_stops_a_purpose() {
+    use crate::consent_api::{backend_token, portal_token};
+    let app = spawn_app().await;
+    let person = seed_simple_person(&app).await;
+    let me = Api::new(
+        &app,
+        Some(portal_token(&app, &person, &["openid", "consent"]).await),
+    );
+    let purposes = me.get("/api/v1/purposes").await;
+    for purpose in ["portal-analytics", "targeted-news"] {
+        let version = purposes
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == purpose)
+            .unwrap()["version"]
+            .clone();
+        let granted = me
+            .post("/api/v1/me/consents", json!({"purpose": purpose, "version": version, "decision": "granted", "language": "en"}))
+            .await;
+        assert_eq!(granted.status, 201, "{}", granted.text);
+    }
+    let (_, token) = backend_token(&app, &["consent:read"], "consent:read").await;
+    let backend = Api::new(
+        &app,
+        Some(token["access_token"].as_str().unwrap().to_string()),
+    );
+    let allowed = |answer: &serde_json::Value, purpose: &str| {
+        answer["purposes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["purpose"] == purpose)
+            .unwrap()["allowed"]
+            .clone()
+    };
+    let before = backend
+        .get(&format!("/api/v1/consents/{}", person.id))
+        .await;
+    assert_eq!(before.body["restricted"], false);
+    assert_eq!(allowed(&before.body, "targeted-news"), true);
+
+    let dpo = Api::new(&app, Some(service_token(&app, &["dpo"]).await));
+    let registered = dpo
+        .post(
+            "/api/v1/dsr",
+            json!({"kind": "restriction", "person_id": person.id, "channel": "email",
+                                     "verification": "replied from the registered address"}),
+        )
+        .await;
+    let restricted = dpo
+        .call(
+            "PUT",
+            &format!("/api/v1/persons/{}/restriction", person.id),
+            Some(json!({"request_id": registered.body["id"]})),
+            None,
+        )
+        .await;
+    assert_eq!(restricted.status, 200, "{}", restricted.text);
+    assert_eq!(
+        restricted.body["id"], registered.body["id"],
+        "the registered request is answered"
+    );
+    assert_eq!(restricted.body["status"], "completed");
+    let during = backend
+        .get(&format!("/api/v1/consents/{}", person.id))
+        .await;
+    assert_eq!(during.body["restricted"], true);
+    assert_eq!(allowed(&during.body, "targeted-news"), false);
+    let lifted = dpo
+        .call(
+            "DELETE",
+            &format!("/api/v1/persons/{}/restriction", person.id),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(lifted.status, 204);
+    let after = backend
+        .get(&format!("/api/v1/consents/{}", person.id))
+        .await;
+    assert_eq!(allowed(&after.body, "targeted-news"), true);
+
+    let objected = dpo
+        .post(
+            &format!("/api/v1/persons/{}/objections", person.id),
+            json!({"purpose": "portal-analytics"}),
+        )
+        .await;
+    assert_eq!(objected.status, 200, "{}", objected.text);
+    assert_eq!(objected.body["kind"], "objection");
+    assert_eq!(objected.body["status"], "completed");
+    let now = backend
+        .get(&format!("/api/v1/consents/{}", person.id))
+        .await;
+    assert_eq!(
+        allowed(&now.body, "portal-analytics"),
+        false,
+        "an objection works like a withdrawal"
+    );
+    let contract = dpo
+        .post(
+            &format!("/api/v1/persons/{}/objections", person.id),
+            json!({"purpose": "portal-account"}),
+        )
+        .await;
+    assert_eq!(contract.status, 422, "{}", contract.text);
+    let logged = dpo
+        .get(&format!(
+            "/api/v1/audit/events?target={}&action=person.restricted",
+            person.id
+        ))
+        .await;
+    assert_eq!(logged.body["items"].as_array().unwrap().len(), 1);
+}

@@ -1,7 +1,9 @@
 //! The pages behind e-mailed links: accepting an invitation (choosing a password), asking
-//! for a password reset, and choosing a new password. Each form is CSRF-protected and
-//! works without JavaScript; an expired or used link says so plainly.
+//! for a password reset, choosing a new password, and confirming a new e-mail address
+//! (in `email_change`). Each form is CSRF-protected and works without JavaScript; an
+//! expired or used link says so plainly.
 
+use super::email_change;
 use super::text::Words;
 use crate::identity::{Identity, IdentityError};
 use crate::web::forms::Forms;
@@ -27,14 +29,18 @@ pub fn router(pages: Arc<Pages>) -> Router {
         .route("/invitation", get(invitation_page).post(invitation_submit))
         .route("/password/forgot", get(forgot_page).post(forgot_submit))
         .route("/password/reset", get(reset_page).post(reset_submit))
+        .route(
+            email_change::PATH,
+            get(email_change::confirm_page).post(email_change::confirm_submit),
+        )
         .with_state(pages)
 }
 
-fn query(raw: Option<String>) -> Params {
+pub(super) fn query(raw: Option<String>) -> Params {
     Params::parse(raw.unwrap_or_default().as_bytes()).unwrap_or_default()
 }
 
-fn expired(locale: Locale) -> Response {
+pub(super) fn expired(locale: Locale) -> Response {
     error_page(StatusCode::GONE, locale, Words::of(locale).link_expired)
 }
 

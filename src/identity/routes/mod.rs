@@ -2,6 +2,7 @@
 //! invitations, and the pages a person uses (account, invitation, password reset).
 
 pub mod customers;
+pub mod email_change;
 pub mod invitations;
 pub mod links;
 pub mod members;

@@ -1,4 +1,5 @@
-//! The words of identity's own pages (invitation, password reset), in English and Swedish.
+//! The words of identity's own pages (invitation, password reset, confirming a new e-mail
+//! address), in English and Swedish.
 
 use crate::web::i18n::Locale;
 
@@ -16,6 +17,15 @@ pub struct Words {
     pub link_sent: &'static str,
     pub reset_title: &'static str,
     pub save_password: &'static str,
+    pub email_title: &'static str,
+    /// `{email}` is replaced.
+    pub email_intro: &'static str,
+    pub email_confirm: &'static str,
+    pub email_changed_title: &'static str,
+    /// `{email}` is replaced.
+    pub email_changed: &'static str,
+    pub email_taken: &'static str,
+    pub to_account: &'static str,
 }
 
 impl Words {
@@ -40,6 +50,13 @@ static EN: Words = Words {
     link_sent: "If the address belongs to an account, a link is on its way. It is valid for 30 minutes.",
     reset_title: "Choose a new password",
     save_password: "Save the password",
+    email_title: "Confirm your new e-mail address",
+    email_intro: "The e-mail address of your account will become {email}. From then on you sign in with it.",
+    email_confirm: "Confirm the new address",
+    email_changed_title: "Your e-mail address was changed",
+    email_changed: "Your account's e-mail address is now {email}. Sign in with it from now on.",
+    email_taken: "This address now belongs to another account, so the change cannot be made. Ask for a change to another address.",
+    to_account: "Go to your account",
 };
 
 static SV: Words = Words {
@@ -55,4 +72,11 @@ static SV: Words = Words {
     link_sent: "Om adressen hör till ett konto är en länk på väg. Den gäller i 30 minuter.",
     reset_title: "Välj ett nytt lösenord",
     save_password: "Spara lösenordet",
+    email_title: "Bekräfta din nya e-postadress",
+    email_intro: "Ditt kontos e-postadress blir {email}. Därefter loggar du in med den.",
+    email_confirm: "Bekräfta den nya adressen",
+    email_changed_title: "Din e-postadress är bytt",
+    email_changed: "Ditt kontos e-postadress är nu {email}. Logga in med den från och med nu.",
+    email_taken: "Adressen hör nu till ett annat konto, så bytet kan inte göras. Be om ett byte till en annan adress.",
+    to_account: "Till ditt konto",
 };

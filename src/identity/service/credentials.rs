@@ -6,6 +6,7 @@
 use crate::audit::{self, Actor, Event};
 use crate::crypto;
 use crate::db::{self, Tx};
+use crate::identity::Ending;
 use crate::identity::password_policy::check_new_password;
 use crate::identity::store::persons::{self, PersonRow};
 use crate::identity::store::{self, resets};
@@ -126,7 +127,7 @@ impl Identity {
         let sessions = session::delete_all_but(tx, &person.person_id, keep_sid).await?;
         let grants = self
             .revoker
-            .revoke_person(tx, &person.person_id, now)
+            .revoke_person(tx, &person.person_id, Ending::NewPassword, now)
             .await?;
         let notice = mail::password_changed(
             Locale::of_tag(person.locale.as_deref()),

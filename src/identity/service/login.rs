@@ -90,7 +90,11 @@ impl Identity {
         }
         let mut succeeded = event("login.succeeded", Outcome::Success).target("person", &id);
         succeeded.actor = Actor::Person(id.clone());
-        audit::record_alone(&self.db, succeeded, now).await?;
+        let mut tx = crate::db::begin_write(&self.db).await?;
+        // Retention erases people inactive too long; signing in resets the clock.
+        store::persons::signed_in(&mut tx, &id, now).await?;
+        audit::record(&mut tx, succeeded, now).await?;
+        tx.commit().await?;
         Ok(LoginOutcome::Success { person_id: id })
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod credentials;
 pub mod customers;
+pub mod email_change;
 pub mod invitations;
 pub mod login;
 pub mod members;

@@ -6,6 +6,7 @@
 use crate::audit::{self, Actor, Event};
 use crate::authz::{Principal, RoleKind};
 use crate::db;
+use crate::identity::Ending;
 use crate::identity::password_policy::check_new_password;
 use crate::identity::store::customers::normalize;
 use crate::identity::store::persons::{self, NewPersonRecord, PersonFilter, PersonRow};
@@ -234,10 +235,15 @@ impl Identity {
         let mut event = Event::new(Actor::of(by), action).target("person", id);
         if status == "disabled" {
             let sessions = session::delete_all_of(&mut tx, id).await?;
-            let grants = self.revoker.revoke_person(&mut tx, id, now).await?;
+            let grants = self
+                .revoker
+                .revoke_person(&mut tx, id, Ending::Disabled, now)
+                .await?;
             event = event
                 .detail("sessions_ended", sessions)
                 .detail("grants_revoked", grants);
+        } else {
+            self.revoker.reinstate(&mut tx, id, now).await?;
         }
         audit::record(&mut tx, event, now).await?;
         tx.commit().await?;

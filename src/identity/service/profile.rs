@@ -44,7 +44,10 @@ impl Identity {
         if !session::delete_of(&mut tx, person_id, sid).await? {
             return Err(IdentityError::NotFound("session"));
         }
-        let grants = self.revoker.revoke_session(&mut tx, sid, now).await?;
+        let grants = self
+            .revoker
+            .revoke_session(&mut tx, person_id, sid, now)
+            .await?;
         let event = Event::new(Actor::Person(person_id.into()), "session.ended")
             .target("person", person_id)
             .detail("grants_revoked", grants);

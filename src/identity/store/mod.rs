@@ -1,6 +1,7 @@
 //! SQL of the identity context: customer accounts, persons, credentials and memberships.
 
 pub mod customers;
+pub mod email_changes;
 pub mod invitations;
 pub mod members;
 pub mod persons;

@@ -206,3 +206,15 @@ pub async fn has_password(db: &Db, person_id: &str) -> Result<bool, sqlx::Error>
             .await?;
     Ok(row.is_some())
 }
+
+/// Notes a sign-in: the inactivity clock and any warning start over.
+pub async fn signed_in(tx: &mut Tx, person_id: &str, now: UnixTime) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update person set last_login_at = $2, inactivity_warned_at = null where person_id = $1",
+    )
+    .bind(person_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -287,6 +287,30 @@ async fn privacy_routes(app: &TestApp, w: &World, n: usize) -> Vec<Route> {
             Some(json!({"status": "verified"})),
             "dsr.manage",
         ),
+        r(
+            "POST",
+            "/api/v1/retention/run?dry_run=true".into(),
+            None,
+            "retention.run",
+        ),
+        r(
+            "PUT",
+            format!("/api/v1/persons/{member}/restriction"),
+            Some(json!({})),
+            "dsr.manage",
+        ),
+        r(
+            "DELETE",
+            format!("/api/v1/persons/{member}/restriction"),
+            None,
+            "dsr.manage",
+        ),
+        r(
+            "POST",
+            format!("/api/v1/persons/{member}/objections"),
+            Some(json!({"purpose": "targeted-news"})),
+            "dsr.manage",
+        ),
     ]
 }
 
@@ -644,6 +668,7 @@ fn documented(document: &Value) -> BTreeSet<(String, String)> {
 /// The documented template of a concrete path (`/api/v1/customers/{customer_id}`, …).
 fn template(route_path: &str) -> String {
     let mut out = Vec::new();
+    let route_path = route_path.split('?').next().unwrap_or(route_path);
     for (i, part) in route_path.split('/').enumerate() {
         let known = [
             "",
@@ -666,6 +691,10 @@ fn template(route_path: &str) -> String {
             "exports",
             "erasure",
             "legal-hold",
+            "restriction",
+            "objections",
+            "retention",
+            "run",
             "dsr",
             "status",
         ];

@@ -1,0 +1,191 @@
+//! Restriction (GDPR Art. 18) and objection (Art. 21), as the DPO carries them out. A
+//! restricted person's data stays but is not used: audiences skip them and portal apps
+//! reading their consent see nothing allowed (and, once analytics exists, their events are
+//! dropped). An objection to a purpose works like a withdrawal: it is recorded in the
+//! consent ledger, so the apps that gate on it stop. Each is in the register and the log.
+
+use super::register::{self, Change, Channel, Kind, NewRequest, RequestRow, Status};
+use super::{Privacy, PrivacyError};
+use crate::audit::{self, Actor, Event};
+use crate::authz::Principal;
+use crate::consent::{ConsentError, Decision, LegalBasis, Method, Recording};
+use crate::db::{self, Tx};
+use crate::identity::store::subject_refs;
+
+impl Privacy {
+    /// Restricts a person's processing, answering the registered request `request` or one
+    /// registered now.
+    pub async fn restrict(
+        &self,
+        by: &Principal,
+        person_id: &str,
+        request: Option<&str>,
+    ) -> Result<RequestRow, PrivacyError> {
+        self.require(by, "dsr.manage")?;
+        let now = self.clock.now();
+        let mut tx = db::begin_write(&self.db).await?;
+        set_restricted_at(&mut tx, person_id, Some(now)).await?;
+        let row = self
+            .answered(
+                &mut tx,
+                person_id,
+                Kind::Restriction,
+                None,
+                request,
+                "restricted",
+            )
+            .await?;
+        let event = Event::new(Actor::of(by), "person.restricted")
+            .target("person", person_id)
+            .detail("request", row.dsr_id.clone());
+        audit::record(&mut tx, event, now).await?;
+        tx.commit().await?;
+        self.consent.forget_person(person_id);
+        Ok(row)
+    }
+
+    /// Lifts a restriction (Art. 18(3): the person is told before, by the DPO); logged.
+    pub async fn lift_restriction(
+        &self,
+        by: &Principal,
+        person_id: &str,
+    ) -> Result<(), PrivacyError> {
+        self.require(by, "dsr.manage")?;
+        let now = self.clock.now();
+        let mut tx = db::begin_write(&self.db).await?;
+        set_restricted_at(&mut tx, person_id, None).await?;
+        let event =
+            Event::new(Actor::of(by), "person.restriction_lifted").target("person", person_id);
+        audit::record(&mut tx, event, now).await?;
+        tx.commit().await?;
+        self.consent.forget_person(person_id);
+        Ok(())
+    }
+
+    /// Records a person's objection to a purpose, which stops processing under it.
+    pub async fn object(
+        &self,
+        by: &Principal,
+        person_id: &str,
+        purpose_id: &str,
+        request: Option<&str>,
+    ) -> Result<RequestRow, PrivacyError> {
+        self.require(by, "dsr.manage")?;
+        let purpose = self
+            .consent
+            .purposes()
+            .get(purpose_id)
+            .ok_or_else(|| PrivacyError::Validation(format!("no purpose {purpose_id}")))?;
+        if !matches!(
+            purpose.legal_basis,
+            LegalBasis::Consent | LegalBasis::LegitimateInterest
+        ) {
+            return Err(PrivacyError::Validation(format!(
+                "{purpose_id} rests on {}: there is no right to object to it",
+                purpose.legal_basis.as_str()
+            )));
+        }
+        let recording = Recording {
+            purpose_id: purpose_id.to_string(),
+            version: None,
+            decision: Decision::Withdrawn,
+            method: Method::Staff,
+            client_id: None,
+            note: Some("objection (GDPR Art. 21)".into()),
+            language: "en".into(),
+        };
+        let what = match self
+            .consent
+            .record(Actor::of(by), person_id, recording)
+            .await
+        {
+            Ok(_) => format!("objection recorded: {purpose_id} stopped"),
+            // Not granted: nothing was being done under it, and nothing will be.
+            Err(ConsentError::NothingToWithdraw(_)) => format!("{purpose_id} was not in use"),
+            Err(ConsentError::Database(e)) => return Err(e.into()),
+            Err(other) => return Err(PrivacyError::Validation(other.to_string())),
+        };
+        let mut tx = db::begin_write(&self.db).await?;
+        let row = self
+            .answered(
+                &mut tx,
+                person_id,
+                Kind::Objection,
+                Some(purpose_id),
+                request,
+                &what,
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Completes the registered request `request` (which must be of `kind` and about this
+    /// person), or registers one, answered now.
+    async fn answered(
+        &self,
+        tx: &mut Tx,
+        person_id: &str,
+        kind: Kind,
+        purpose_id: Option<&str>,
+        request: Option<&str>,
+        what: &str,
+    ) -> Result<RequestRow, PrivacyError> {
+        let now = self.clock.now();
+        let row = match request {
+            Some(id) => {
+                let row = register::find_for_update(tx, id)
+                    .await?
+                    .filter(|r| r.kind() == Some(kind) && r.person_id.as_deref() == Some(person_id))
+                    .ok_or(PrivacyError::NotFound("request"))?;
+                if row.status().is_closed() {
+                    return Err(PrivacyError::Conflict(format!(
+                        "the request is already {}",
+                        row.status
+                    )));
+                }
+                row
+            }
+            None => {
+                let subject_ref = subject_refs::for_write(tx, person_id, now)
+                    .await?
+                    .ok_or(PrivacyError::NotFound("person"))?;
+                let new = NewRequest {
+                    kind,
+                    person_id,
+                    subject_ref: &subject_ref,
+                    purpose_id,
+                    channel: Channel::Api,
+                    verification: "by the data protection officer",
+                    status: Status::InProgress,
+                    act_at: None,
+                    first_action: "received",
+                };
+                register::insert(tx, &new, now).await?
+            }
+        };
+        let change = Change {
+            status: Some(Status::Completed),
+            completed: true,
+            action: Some(what.to_string()),
+            ..Default::default()
+        };
+        Ok(register::update(tx, &row, change, now).await?)
+    }
+}
+
+async fn set_restricted_at(
+    tx: &mut Tx,
+    person_id: &str,
+    at: Option<i64>,
+) -> Result<(), PrivacyError> {
+    let done = sqlx::query("update person set restricted_at = $2 where person_id = $1")
+        .bind(person_id)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(PrivacyError::NotFound("person"));
+    }
+    Ok(())
+}

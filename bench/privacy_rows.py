@@ -1,7 +1,8 @@
 """Gives a person COUNT rows in a migrated trohet SQLite database: half audit events naming
 them (hash-chained exactly as trohet chains them, so `trohet audit verify` still holds) and
 half consent decisions under their consent subject, HMAC-SHA-256(subject key, "consent"),
-each tied to one of those audit events as trohet ties them.
+each tied to one of those audit events and hashed as trohet hashes them, so `trohet audit
+verify` holds.
 
 Usage: privacy_rows.py DATABASE PERSON_ID COUNT
 """
@@ -29,16 +30,21 @@ events, decisions = [], []
 for n in range(seq + 1, seq + count // 2 + 1):
     receipt = f"r{n}"
     decision = "granted" if n % 2 else "withdrawn"
-    details = json.dumps({"entry_hash": "0" * 64, "method": "portal_app", "purpose": purpose,
+    recorded_at = 1_790_000_000 + n
+    entry = [receipt, subject, purpose, version, decision, "portal_app", None, None, "en",
+             recorded_at]
+    entry_hash = hashlib.sha256(
+        json.dumps(entry, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+    details = json.dumps({"entry_hash": entry_hash, "method": "portal_app", "purpose": purpose,
                           "version": version}, separators=(",", ":"), sort_keys=True)
-    event = [n, 1_790_000_000 + n, "person", ref, f"consent.{decision}", "consent", receipt,
+    event = [n, recorded_at, "person", ref, f"consent.{decision}", "consent", receipt,
              None, "success", details]
     canonical = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
     digest = hashlib.sha256((head + canonical).encode()).hexdigest()
     events.append(event + [head, digest])
     head = digest
     decisions.append((receipt, subject, purpose, version, decision, "portal_app", None, None,
-                      "en", 1_790_000_000 + n, "0" * 64, n))
+                      "en", recorded_at, entry_hash, n))
 db.executemany(
     "insert into audit_event (seq, occurred_at, actor_kind, actor_id, action, target_kind, "
     "target_id, customer_account_id, outcome, details, prev_hash, hash) "

@@ -301,11 +301,7 @@ pub async fn dsr(config: &Config, command: DsrCommand, json: bool) -> anyhow::Re
                     .map(|a| format!("  {} {}", rfc3339(a.at), a.what)),
             );
             lines.extend(notifications.iter().map(|n| {
-                let state = match (n.delivered_at, n.failed_at) {
-                    (Some(_), _) => "delivered",
-                    (_, Some(_)) => "failed",
-                    _ => "retrying",
-                };
+                let state = n.delivery().as_str();
                 format!(
                     "  {} {}: {state} after {} attempts",
                     n.client_id, n.kind, n.attempts

@@ -20,6 +20,7 @@ mod keys;
 mod members;
 mod people;
 mod person_page;
+mod person_privacy;
 mod persons;
 mod privacy;
 mod privacy_text;

@@ -8,17 +8,15 @@
 
 use super::errors::{self, Refusal};
 use super::forms::{Flash, PAGE_SIZE, cursor, done, next_page, select};
-use super::person_page::{self, erasure_page};
+use super::person_page;
 use super::privacy_text::{KINDS, PrivacyWords, STATUSES};
 use super::request::{Submission, Visit};
 use super::{Console, Words};
 use crate::clock::{date_text, rfc3339};
 use crate::privacy::PrivacyError;
-use crate::privacy::erasure::ErasureInput;
 use crate::privacy::notify::NotificationStatus;
 use crate::privacy::register::{Channel, Kind, RequestFilter, RequestRow, Status};
 use crate::privacy::requests::NewRequestInput;
-use crate::privacy::routes::zip_response;
 use crate::web::api::{Page, Problem};
 use crate::web::i18n::Locale;
 use crate::web::page::{hidden, unavailable};
@@ -38,12 +36,7 @@ pub fn router() -> Router<Arc<Console>> {
         )
         .route("/console/requests/{dsr_id}", get(show_request))
         .route("/console/requests/{dsr_id}/status", post(change_status))
-        .route("/console/persons/{person_id}/export", post(export_person))
-        .route(
-            "/console/persons/{person_id}/erase",
-            get(confirm_erasure).post(erase_person),
-        )
-        .route("/console/persons/{person_id}/legal-hold", post(legal_hold))
+        .merge(super::person_privacy::router())
 }
 
 pub fn path(dsr_id: &str) -> String {
@@ -59,7 +52,7 @@ const RECEIVED_BY: [Channel; 4] = [
 ];
 
 /// What the register says when the DPO leaves the verification empty (as the API does).
-const BY_THE_DPO: &str = "by the data protection officer";
+pub(super) const BY_THE_DPO: &str = "by the data protection officer";
 
 /// A privacy error as the console shows it: a refusal to put beside the form, or a page.
 pub fn refusal(locale: Locale, operation: &str, error: PrivacyError) -> Result<Refusal, Response> {
@@ -232,7 +225,7 @@ pub fn received_fields(words: &PrivacyWords, visit: &Visit, required: bool) -> M
 }
 
 /// The channel and verification a form submitted; `None` for a forged channel.
-fn received(visit: &Visit) -> Option<(Channel, &str)> {
+pub(super) fn received(visit: &Visit) -> Option<(Channel, &str)> {
     let channel = visit
         .get("channel")
         .and_then(Channel::parse)
@@ -363,11 +356,12 @@ fn notification_table(words: &PrivacyWords, notifications: &[NotificationStatus]
 
 /// Delivered, failed for good, still waiting for a first try, or retrying since it was queued.
 fn notification_state(words: &PrivacyWords, n: &NotificationStatus) -> String {
-    let (text, at) = match (n.delivered_at, n.failed_at) {
-        (Some(at), _) => (words.delivered, at),
-        (None, Some(at)) => (words.failed, at),
-        (None, None) if n.attempts == 0 => (words.queued, n.queued_at),
-        (None, None) => (words.retrying, n.queued_at),
+    use crate::privacy::notify::DeliveryState as Delivery;
+    let (text, at) = match n.delivery() {
+        Delivery::Delivered => (words.delivered, n.delivered_at.unwrap_or_default()),
+        Delivery::Failed => (words.failed, n.failed_at.unwrap_or_default()),
+        Delivery::Queued => (words.queued, n.queued_at),
+        Delivery::Retrying => (words.retrying, n.queued_at),
     };
     text.replace("{at}", &rfc3339(at))
         .replace("{n}", &n.attempts.to_string())
@@ -415,130 +409,5 @@ async fn change_status(
         Ok(_) => done(&path(&dsr_id), "moved"),
         Err(Ok(refused)) => request_page(&console, &visit, &dsr_id, Flash::refused(refused)).await,
         Err(Err(page)) => page,
-    }
-}
-
-/// Registers an access request and streams the zip; the download completes the request.
-async fn export_person(
-    State(console): State<Arc<Console>>,
-    Path(person_id): Path<String>,
-    Submission(visit): Submission,
-) -> Response {
-    let locale = visit.visitor.locale;
-    let Some((channel, verification)) = received(&visit) else {
-        return errors::bad_request(locale);
-    };
-    let by = &visit.visitor.principal;
-    let row = match console
-        .privacy
-        .request_export(by, &person_id, channel, verification)
-        .await
-    {
-        Ok(row) => row,
-        Err(error) => return back_to_person(&console, &visit, &person_id, "export", error).await,
-    };
-    let summary = match console.privacy.summary(&person_id).await {
-        Ok(Some(summary)) => summary,
-        Ok(None) => return errors::not_found(locale),
-        Err(error) => return unavailable(locale, "read an export", &error),
-    };
-    if let Err(error) = console.privacy.export_downloaded(&row).await {
-        return unavailable(locale, "complete an export", &error);
-    }
-    zip_response(console.privacy.export_body(summary, row.dsr_id), &person_id)
-}
-
-async fn back_to_person(
-    console: &Console,
-    visit: &Visit,
-    person_id: &str,
-    operation: &str,
-    error: PrivacyError,
-) -> Response {
-    match refusal(visit.visitor.locale, operation, error) {
-        Ok(refused) => {
-            person_page::person_page(console, visit, person_id, Flash::refused(refused)).await
-        }
-        Err(page) => page,
-    }
-}
-
-async fn confirm_erasure(
-    State(console): State<Arc<Console>>,
-    Path(person_id): Path<String>,
-    visit: Visit,
-) -> Response {
-    erasure_page(&console, &visit, &person_id, Flash::of(&visit)).await
-}
-
-/// Erases at once, but only with the confirmation box ticked; a legal hold or an erasure
-/// already waiting is shown on the confirmation page.
-async fn erase_person(
-    State(console): State<Arc<Console>>,
-    Path(person_id): Path<String>,
-    Submission(visit): Submission,
-) -> Response {
-    let locale = visit.visitor.locale;
-    let words = PrivacyWords::of(locale);
-    let Some((channel, verification)) = received(&visit) else {
-        return errors::bad_request(locale);
-    };
-    let again = |status, message: String| Flash::refused((status, message));
-    if visit.get("confirm") != Some("yes") {
-        let flash = again(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            words.confirm_missing.into(),
-        );
-        return erasure_page(&console, &visit, &person_id, flash).await;
-    }
-    let input = ErasureInput {
-        channel,
-        verification,
-        at_once: true,
-    };
-    let erased = console
-        .privacy
-        .request_erasure(&visit.visitor.principal, &person_id, input)
-        .await;
-    let flash = match erased {
-        Ok(row) if row.status() == Status::Completed => {
-            return if console.may(&visit.visitor, "dsr.read", None) {
-                done(&path(&row.dsr_id), "erased")
-            } else {
-                done("/console/persons", "erased")
-            };
-        }
-        // Refused by a hold set after the confirmation page was shown.
-        Ok(row) if row.status() == Status::Rejected => {
-            let reason = row.status_reason.unwrap_or_default();
-            again(
-                StatusCode::CONFLICT,
-                format!("{} {reason}", words.erase_refused_held),
-            )
-        }
-        // The service hands back an erasure already waiting instead of registering another.
-        Ok(_) => again(StatusCode::CONFLICT, words.erasure_pending.into()),
-        Err(error) => match refusal(locale, "erase a person", error) {
-            Ok(refused) => Flash::refused(refused),
-            Err(page) => return page,
-        },
-    };
-    erasure_page(&console, &visit, &person_id, flash).await
-}
-
-async fn legal_hold(
-    State(console): State<Arc<Console>>,
-    Path(person_id): Path<String>,
-    Submission(visit): Submission,
-) -> Response {
-    let (reason, done_key) = match visit.get("action") {
-        Some("set") => (Some(visit.get("reason").unwrap_or_default()), "held"),
-        Some("lift") => (None, "lifted"),
-        _ => return errors::bad_request(visit.visitor.locale),
-    };
-    let by = &visit.visitor.principal;
-    match console.privacy.set_legal_hold(by, &person_id, reason).await {
-        Ok(()) => done(&person_page::path(&person_id), done_key),
-        Err(error) => back_to_person(&console, &visit, &person_id, "set a legal hold", error).await,
     }
 }

@@ -65,13 +65,14 @@ pub struct Claimed {
 const DUE: &str = "delivered_at is null and failed_at is null and next_attempt_at <= $1 \
                    and (claimed_until is null or claimed_until < $1)";
 
-/// Claims the message of one of `kinds` due longest, if any, for `lease_secs`.
+/// Claims up to `limit` messages of `kinds`, those due longest first, for `lease_secs`.
 pub async fn claim(
     db: &Db,
     kinds: &[&str],
     now: UnixTime,
     lease_secs: i64,
-) -> Result<Option<Claimed>, sqlx::Error> {
+    limit: i64,
+) -> Result<Vec<Claimed>, sqlx::Error> {
     // The kinds are this process's constants, never input.
     let kinds = kinds
         .iter()
@@ -81,31 +82,39 @@ pub async fn claim(
     let mut tx = db::begin_write(db).await?;
     let claimed = sqlx::query_as(&format!(
         "update outbox set claimed_until = $2, attempts = attempts + 1 \
-         where outbox_id = (select outbox_id from outbox where {DUE} and kind in ({kinds}) \
-                            order by next_attempt_at, outbox_id limit 1) \
+         where outbox_id in (select outbox_id from outbox where {DUE} and kind in ({kinds}) \
+                             order by next_attempt_at, outbox_id limit $3) \
          and {DUE} \
          returning outbox_id, kind, payload, attempts, created_at, claimed_until"
     ))
     .bind(now)
     .bind(now + lease_secs)
-    .fetch_optional(&mut **tx)
+    .bind(limit)
+    .fetch_all(&mut **tx)
     .await?;
     tx.commit().await?;
     Ok(claimed)
 }
 
-/// Delivered: the payload (addresses, names, links) is emptied, the record stays.
-pub async fn delivered(db: &Db, claimed: &Claimed, now: UnixTime) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "update outbox set delivered_at = $1, payload = '{}', claimed_until = null, last_error = null \
-         where outbox_id = $2 and claimed_until = $3",
-    )
-    .bind(now)
-    .bind(&claimed.outbox_id)
-    .bind(claimed.claimed_until)
-    .execute(db)
-    .await?;
-    Ok(())
+/// Delivered, in one commit: the payload (addresses, names, links, tokens) is emptied, the
+/// record stays.
+pub async fn delivered(db: &Db, claimed: &[Claimed], now: UnixTime) -> Result<(), sqlx::Error> {
+    if claimed.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db::begin_write(db).await?;
+    for message in claimed {
+        sqlx::query(
+            "update outbox set delivered_at = $1, payload = '{}', claimed_until = null, \
+             last_error = null where outbox_id = $2 and claimed_until = $3",
+        )
+        .bind(now)
+        .bind(&message.outbox_id)
+        .bind(message.claimed_until)
+        .execute(&mut **tx)
+        .await?;
+    }
+    tx.commit().await
 }
 
 /// A failed attempt: try again at `retry_at`, or give up (`None`), emptying the payload.

@@ -20,6 +20,8 @@ const MAX_RETRY_SECS: i64 = 3600;
 /// After this, a message still failing is given up.
 pub const GIVE_UP_AFTER_SECS: i64 = 3 * 24 * 3600;
 const IDLE_POLL: Duration = Duration::from_secs(2);
+/// Messages claimed and delivered side by side.
+const BATCH: i64 = 32;
 
 /// Where e-mail goes.
 pub enum Mailer {
@@ -176,9 +178,9 @@ impl Outbox {
     /// Delivers until the task is aborted; idles while nothing is due.
     pub async fn run(self) {
         loop {
-            match self.deliver_one().await {
-                Ok(true) => continue,
-                Ok(false) => {}
+            match self.deliver_due().await {
+                Ok(0) => {}
+                Ok(_) => continue,
                 Err(error) => {
                     tracing::error!(error = %crate::web::error_chain(&error), "outbox delivery failed");
                 }
@@ -187,17 +189,41 @@ impl Outbox {
         }
     }
 
-    /// Claims and delivers one due message; false when none was due.
-    pub async fn deliver_one(&self) -> Result<bool, sqlx::Error> {
-        let now = self.clock.now();
+    /// Claims up to a batch of due messages, delivers them side by side (each to its own
+    /// endpoint or through the SMTP pool), and records the outcomes; how many it claimed.
+    pub async fn deliver_due(&self) -> Result<usize, sqlx::Error> {
         let kinds: &[&str] = match self.mailer {
             Some(_) => &["email", "security_event", "logout_token"],
             None => &["security_event", "logout_token"],
         };
-        let Some(claimed) = store::claim(&self.db, kinds, now, LEASE_SECS).await? else {
-            return Ok(false);
-        };
-        let outcome = match (claimed.kind.as_str(), &self.mailer) {
+        let claimed = store::claim(&self.db, kinds, self.clock.now(), LEASE_SECS, BATCH).await?;
+        let count = claimed.len();
+        let mut attempts = tokio::task::JoinSet::new();
+        for message in claimed {
+            let outbox = self.clone();
+            attempts.spawn(async move {
+                let outcome = outbox.attempt(&message).await;
+                (message, outcome)
+            });
+        }
+        let mut delivered = Vec::new();
+        while let Some(Ok((message, outcome))) = attempts.join_next().await {
+            let now = self.clock.now();
+            match outcome {
+                Ok(()) => delivered.push(message),
+                Err(error) => {
+                    let retry_at = retry_at(&message, &error, now);
+                    tracing::warn!(outbox_id = %message.outbox_id, attempts = message.attempts, %error, retry = retry_at.is_some(), "outbox message not delivered");
+                    store::failed(&self.db, &message, &error.to_string(), retry_at, now).await?;
+                }
+            }
+        }
+        store::delivered(&self.db, &delivered, self.clock.now()).await?;
+        Ok(count)
+    }
+
+    async fn attempt(&self, claimed: &Claimed) -> Result<(), DeliveryError> {
+        match (claimed.kind.as_str(), &self.mailer) {
             ("email", Some(mailer)) => match serde_json::from_str::<Email>(&claimed.payload) {
                 Ok(email) => mailer.deliver(&email).await,
                 Err(_) => Err(DeliveryError::Permanent("unreadable message".into())),
@@ -206,17 +232,7 @@ impl Outbox {
                 Ok(delivery) => self.apps.deliver(kind, &delivery).await,
                 Err(_) => Err(DeliveryError::Permanent("unreadable message".into())),
             },
-        };
-        let now = self.clock.now();
-        match outcome {
-            Ok(()) => store::delivered(&self.db, &claimed, now).await?,
-            Err(error) => {
-                let retry_at = retry_at(&claimed, &error, now);
-                tracing::warn!(outbox_id = %claimed.outbox_id, attempts = claimed.attempts, %error, retry = retry_at.is_some(), "outbox message not delivered");
-                store::failed(&self.db, &claimed, &error.to_string(), retry_at, now).await?;
-            }
         }
-        Ok(true)
     }
 }
 

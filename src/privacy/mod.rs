@@ -12,6 +12,7 @@ mod export_html;
 pub mod janitor;
 pub mod notify;
 pub mod register;
+pub mod register_routes;
 pub mod requests;
 pub mod restriction;
 pub mod retention;

@@ -223,6 +223,40 @@ pub struct NotificationStatus {
     pub last_error: Option<String>,
 }
 
+/// Where a notification stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryState {
+    Delivered,
+    /// Given up: permanently refused, or not accepted within three days.
+    Failed,
+    /// Not tried yet.
+    Queued,
+    /// Tried and refused for now; tried again with backoff.
+    Retrying,
+}
+
+impl DeliveryState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Failed => "failed",
+            DeliveryState::Queued => "queued",
+            DeliveryState::Retrying => "retrying",
+        }
+    }
+}
+
+impl NotificationStatus {
+    pub fn delivery(&self) -> DeliveryState {
+        match (self.delivered_at, self.failed_at) {
+            (Some(_), _) => DeliveryState::Delivered,
+            (None, Some(_)) => DeliveryState::Failed,
+            (None, None) if self.attempts == 0 => DeliveryState::Queued,
+            (None, None) => DeliveryState::Retrying,
+        }
+    }
+}
+
 /// Every app notification of a request.
 pub async fn status_of(db: &Db, dsr_id: &str) -> Result<Vec<NotificationStatus>, sqlx::Error> {
     sqlx::query_as(

@@ -16,6 +16,25 @@ pub async fn portal_token(app: &TestApp, person: &Person, scopes: &[&str]) -> St
     person_token_via(app, "consent", person, scopes).await
 }
 
+/// Records a person's own decision on the current text of `purpose`, through the portal
+/// app whose token `me` holds; asserts it was recorded.
+pub async fn decide(me: &Api, purpose: &str, decision: &str) -> Value {
+    let purposes = me.get("/api/v1/purposes").await;
+    let version = purposes
+        .body
+        .as_array()
+        .expect("purposes")
+        .iter()
+        .find(|p| p["id"] == purpose)
+        .expect("the purpose")["version"]
+        .clone();
+    let body =
+        json!({"purpose": purpose, "version": version, "decision": decision, "language": "en"});
+    let recorded = me.post("/api/v1/me/consents", body).await;
+    assert_eq!(recorded.status, 201, "{}", recorded.text);
+    recorded.body
+}
+
 /// A back-end's client_credentials token asking for `scope`.
 pub async fn backend_token(app: &TestApp, registered_scopes: &[&str], scope: &str) -> (u16, Value) {
     let mut new = NewClient::new("Back-end", vec![]);

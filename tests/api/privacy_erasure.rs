@@ -5,6 +5,7 @@
 
 use crate::admin::support::{Api, person_token_via, service_token};
 use crate::browser::{Answers, Browser};
+use crate::consent_api::decide;
 use crate::helpers::{
     Person, REDIRECT_URI, TestApp, open_database, register, seed_simple_person, spawn_app,
 };
@@ -126,20 +127,7 @@ async fn an_erased_person_leaves_no_trace_in_any_table_and_every_app_is_told() {
     // Decisions, an invitation elsewhere, a password reset link: more rows about them.
     let token = person_token_via(&app, "consent", &person, &["openid", "consent"]).await;
     let me = Api::new(&app, Some(token.clone()));
-    let version = me
-        .get("/api/v1/purposes")
-        .await
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["id"] == "portal-analytics")
-        .unwrap()["version"]
-        .clone();
-    let granted = me
-        .post("/api/v1/me/consents", json!({"purpose": "portal-analytics", "version": version, "decision": "granted", "language": "en"}))
-        .await;
-    assert_eq!(granted.status, 201, "{}", granted.text);
+    decide(&me, "portal-analytics", "granted").await;
     let admin = Api::new(&app, Some(service_token(&app, &["admin"]).await));
     let other = admin
         .post("/api/v1/customers", json!({"name": "Elsewhere AB"}))

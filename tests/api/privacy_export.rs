@@ -3,6 +3,7 @@
 //! we did not write) reads, and no secret: no password hash, token digest or key.
 
 use crate::admin::support::{Api, person_token_via, service_token};
+use crate::consent_api::decide;
 use crate::helpers::{TestApp, open_database, seed_simple_person, spawn_app};
 use serde_json::{Value, json};
 use std::io::Read;
@@ -38,19 +39,8 @@ async fn a_dpo_export_holds_every_category_and_no_secret() {
     let person = seed_simple_person(&app).await;
     let token = person_token_via(&app, "consent", &person, &["openid", "consent"]).await;
     let me = Api::new(&app, Some(token));
-    let purposes = me.get("/api/v1/purposes").await;
-    let version = purposes
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["id"] == "satisfaction-surveys")
-        .unwrap()["version"]
-        .clone();
-    let decided = me
-        .post("/api/v1/me/consents", json!({"purpose": "satisfaction-surveys", "version": version, "decision": "refused", "language": "en"}))
-        .await;
-    assert_eq!(decided.status, 201, "{}", decided.text);
+    let decided = decide(&me, "satisfaction-surveys", "refused").await;
+    let version = decided["version"].clone();
 
     let dpo_token = service_token(&app, &["dpo"]).await;
     let dpo = Api::new(&app, Some(dpo_token.clone()));

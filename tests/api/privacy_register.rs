@@ -117,27 +117,15 @@ async fn requests_are_registered_with_their_deadline_and_worked_in_order() {
 
 #[tokio::test]
 async fn a_restricted_person_is_not_processed_and_an_objection_stops_a_purpose() {
-    use crate::consent_api::{backend_token, portal_token};
+    use crate::consent_api::{backend_token, decide, portal_token};
     let app = spawn_app().await;
     let person = seed_simple_person(&app).await;
     let me = Api::new(
         &app,
         Some(portal_token(&app, &person, &["openid", "consent"]).await),
     );
-    let purposes = me.get("/api/v1/purposes").await;
     for purpose in ["portal-analytics", "targeted-news"] {
-        let version = purposes
-            .body
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["id"] == purpose)
-            .unwrap()["version"]
-            .clone();
-        let granted = me
-            .post("/api/v1/me/consents", json!({"purpose": purpose, "version": version, "decision": "granted", "language": "en"}))
-            .await;
-        assert_eq!(granted.status, 201, "{}", granted.text);
+        decide(&me, purpose, "granted").await;
     }
     let (_, token) = backend_token(&app, &["consent:read"], "consent:read").await;
     let backend = Api::new(

@@ -6,7 +6,7 @@
 
 use crate::admin::support::{Api, service_token};
 use crate::browser::{Browser, sign_in};
-use crate::consent_api::portal_token;
+use crate::consent_api::{decide, portal_token};
 use crate::helpers::{TestApp, open_database, seed_simple_person, spawn_app};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -22,19 +22,7 @@ async fn grant(app: &TestApp, person: &crate::helpers::Person, purpose: &str) {
         app,
         Some(portal_token(app, person, &["openid", "consent"]).await),
     );
-    let purposes = me.get("/api/v1/purposes").await;
-    let version = purposes
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["id"] == purpose)
-        .unwrap()["version"]
-        .clone();
-    let granted = me
-        .post("/api/v1/me/consents", json!({"purpose": purpose, "version": version, "decision": "granted", "language": "en"}))
-        .await;
-    assert_eq!(granted.status, 201, "{}", granted.text);
+    decide(&me, purpose, "granted").await;
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {

@@ -40,6 +40,7 @@ pub async fn seed_and_explain(app: &App) -> anyhow::Result<()> {
                 .await?;
         }
     }
+    // Admin and data protection officer, so the demo shows the register and erasure too.
     if !admin.person_exists(STAFF_ADMIN).await? {
         admin
             .add_person(NewPerson {
@@ -47,7 +48,7 @@ pub async fn seed_and_explain(app: &App) -> anyhow::Result<()> {
                 display_name: "Ada Admin".into(),
                 locale: Some("en".into()),
                 staff: true,
-                staff_roles: vec!["admin".into()],
+                staff_roles: vec!["admin".into(), "dpo".into()],
                 memberships: Vec::new(),
                 password: DEMO_PASSWORD.into(),
             })

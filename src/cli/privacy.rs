@@ -80,6 +80,28 @@ pub enum PersonPrivacyCommand {
         #[arg(long, value_name = "ID")]
         person: String,
     },
+    /// Restrict a person's processing (Art. 18): data kept, not used
+    Restrict {
+        #[arg(long, value_name = "ID")]
+        person: String,
+        /// The registered request this answers (otherwise one is registered)
+        #[arg(long, value_name = "ID")]
+        request: Option<String>,
+    },
+    /// Lift a restriction
+    Unrestrict {
+        #[arg(long, value_name = "ID")]
+        person: String,
+    },
+    /// Record an objection to a purpose (Art. 21): it stops, like a withdrawal
+    Object {
+        #[arg(long, value_name = "ID")]
+        person: String,
+        #[arg(long, value_name = "PURPOSE")]
+        purpose: String,
+        #[arg(long, value_name = "ID")]
+        request: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -254,6 +276,35 @@ pub async fn person(
                 json!({"person": person, "legal_hold": reason}),
                 &format!("{person} is under a legal hold"),
             )
+        }
+        PersonPrivacyCommand::Restrict { person, request } => {
+            let row = privacy
+                .restrict(&operator, &person, request.as_deref())
+                .await?;
+            let text = format!("restricted {person} (request {})", row.dsr_id);
+            report(json, request_json(&row, privacy.clock.now()), &text)
+        }
+        PersonPrivacyCommand::Unrestrict { person } => {
+            privacy.lift_restriction(&operator, &person).await?;
+            report(
+                json,
+                json!({"person": person, "restricted": false}),
+                &format!("lifted the restriction on {person}"),
+            )
+        }
+        PersonPrivacyCommand::Object {
+            person,
+            purpose,
+            request,
+        } => {
+            let row = privacy
+                .object(&operator, &person, &purpose, request.as_deref())
+                .await?;
+            let text = format!(
+                "recorded {person}'s objection to {purpose} (request {})",
+                row.dsr_id
+            );
+            report(json, request_json(&row, privacy.clock.now()), &text)
         }
         PersonPrivacyCommand::Release { person } => {
             privacy.set_legal_hold(&operator, &person, None).await?;

@@ -1,10 +1,11 @@
 //! One person's console page: what the visitor may see of them (the service limits a
 //! customer admin to their own accounts' memberships); for staff with `people.manage`, the
 //! edit form with staff roles and the disable or enable button; for the DPO, the person's
-//! data subject requests, the export, the legal hold and erasure, whose confirmation page
-//! is here too.
+//! data subject requests, the export, restriction and objection, the legal hold and
+//! erasure, whose confirmation page is here too.
 
 use super::forms::{Flash, PAGE_SIZE, href, role_boxes, select};
+use super::person_privacy::StopProcessing;
 use super::privacy::{self, received_fields, request_table};
 use super::privacy_text::PrivacyWords;
 use super::request::Visit;
@@ -163,7 +164,8 @@ fn status_form(words: &Words, csrf: &str, row: &PersonRow) -> Markup {
 struct PersonPrivacy {
     export: bool,
     erase: bool,
-    register: bool,
+    /// Restriction and objection, for those who may register requests.
+    stop: Option<StopProcessing>,
     /// The legal hold's reason and since when, read only for those who may erase.
     hold: Option<(String, String)>,
     /// The person's requests, for those who may read the register.
@@ -196,10 +198,16 @@ impl PersonPrivacy {
             } else {
                 None
             };
+        let stop = if may("dsr.manage") {
+            let stop = StopProcessing::load(console, locale, person_id).await;
+            Some(stop.map_err(|e| unavailable(locale, "read a restriction", &e))?)
+        } else {
+            None
+        };
         Ok(Self {
             export: may("persons.export"),
             erase: may("persons.erase"),
-            register: may("dsr.manage"),
+            stop,
             hold,
             requests,
             now: console.privacy.clock.now(),
@@ -214,7 +222,7 @@ impl PersonPrivacy {
         visit: &Visit,
         person_id: &str,
     ) -> Markup {
-        if !self.export && !self.erase && self.requests.is_none() {
+        if !self.export && !self.erase && self.requests.is_none() && self.stop.is_none() {
             return html! {};
         }
         let action = |what: &str| format!("{}/{what}", path(person_id));
@@ -223,7 +231,7 @@ impl PersonPrivacy {
             @if let Some(requests) = &self.requests {
                 h3 { (words.person_requests) }
                 (request_table(words, common, requests, self.now))
-                @if self.register {
+                @if self.stop.is_some() {
                     p { a href=(format!("{}#register", href("/console/requests", &[("person_id", Some(person_id))]))) { (words.register) } }
                 }
             }
@@ -234,6 +242,9 @@ impl PersonPrivacy {
                     (received_fields(words, visit, false))
                     button type="submit" { (words.export) }
                 }
+            }
+            @if let Some(stop) = &self.stop {
+                (stop.render(words, csrf, visit, person_id))
             }
             @if self.erase {
                 h3 { (words.held) }

@@ -1,6 +1,7 @@
 //! A person's data protection actions on the console: export (streams the zip), erasure
-//! behind a confirmation, and the legal hold. Each is the DPO's, checked by the privacy
-//! service; refusals are shown beside the form, never as a 500.
+//! behind a confirmation, the legal hold, restriction of processing (GDPR Art. 18) and
+//! objection to a purpose (Art. 21). Each is the DPO's, checked by the privacy service;
+//! refusals are shown beside the form, never as a 500.
 
 use super::Console;
 use super::errors;
@@ -9,16 +10,20 @@ use super::person_page::{self, erasure_page};
 use super::privacy::{path, received, refusal};
 use super::privacy_text::PrivacyWords;
 use super::request::{Submission, Visit};
+use crate::clock::rfc3339;
+use crate::consent::LegalBasis;
 use crate::privacy::PrivacyError;
 use crate::privacy::erasure::ErasureInput;
-use crate::privacy::register::Status;
+use crate::privacy::register::{Kind, RequestRow, Status};
 use crate::privacy::routes::zip_response;
-use crate::web::page::unavailable;
+use crate::web::i18n::Locale;
+use crate::web::page::{hidden, unavailable};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
+use maud::{Markup, html};
 use std::sync::Arc;
 
 pub fn router() -> Router<Arc<Console>> {
@@ -29,6 +34,11 @@ pub fn router() -> Router<Arc<Console>> {
             get(confirm_erasure).post(erase_person),
         )
         .route("/console/persons/{person_id}/legal-hold", post(legal_hold))
+        .route(
+            "/console/persons/{person_id}/restriction",
+            post(restriction),
+        )
+        .route("/console/persons/{person_id}/objection", post(objection))
 }
 
 /// Registers an access request and streams the zip; the download completes the request.
@@ -153,5 +163,137 @@ async fn legal_hold(
     match console.privacy.set_legal_hold(by, &person_id, reason).await {
         Ok(()) => done(&person_page::path(&person_id), done_key),
         Err(error) => back_to_person(&console, &visit, &person_id, "set a legal hold", error).await,
+    }
+}
+
+/// Restricts the person's processing (registering a request, completed at once) or lifts
+/// the restriction.
+async fn restriction(
+    State(console): State<Arc<Console>>,
+    Path(person_id): Path<String>,
+    Submission(visit): Submission,
+) -> Response {
+    let (by, privacy) = (&visit.visitor.principal, &console.privacy);
+    let landing = match visit.get("action") {
+        Some("set") => privacy
+            .restrict(by, &person_id, None)
+            .await
+            .map(|row| to_request(&console, &visit, &row, "restricted")),
+        Some("lift") => privacy
+            .lift_restriction(by, &person_id)
+            .await
+            .map(|()| done(&person_page::path(&person_id), "unrestricted")),
+        _ => return errors::bad_request(visit.visitor.locale),
+    };
+    match landing {
+        Ok(landing) => landing,
+        Err(error) => {
+            back_to_person(&console, &visit, &person_id, "restrict processing", error).await
+        }
+    }
+}
+
+/// Records an objection to a purpose; the service refuses one it has no right to.
+async fn objection(
+    State(console): State<Arc<Console>>,
+    Path(person_id): Path<String>,
+    Submission(visit): Submission,
+) -> Response {
+    let purpose = visit.get("purpose").unwrap_or_default();
+    let by = &visit.visitor.principal;
+    match console.privacy.object(by, &person_id, purpose, None).await {
+        Ok(row) => to_request(&console, &visit, &row, "objected"),
+        Err(error) => {
+            back_to_person(&console, &visit, &person_id, "record an objection", error).await
+        }
+    }
+}
+
+/// The request's page with a notice, or the person's for one who may not read the register.
+fn to_request(console: &Console, visit: &Visit, row: &RequestRow, done_key: &str) -> Response {
+    match &row.person_id {
+        Some(id) if !console.may(&visit.visitor, "dsr.read", None) => {
+            done(&person_page::path(id), done_key)
+        }
+        _ => done(&path(&row.dsr_id), done_key),
+    }
+}
+
+/// Restriction and objection on the person page, for those with `dsr.manage`.
+pub(super) struct StopProcessing {
+    /// Since when the person's processing is restricted, if it is.
+    restricted_since: Option<String>,
+    /// Purposes one may object to, resting on consent or legitimate interest: id and title.
+    purposes: Vec<(String, String)>,
+}
+
+impl StopProcessing {
+    pub(super) async fn load(
+        console: &Console,
+        locale: Locale,
+        person_id: &str,
+    ) -> Result<Self, sqlx::Error> {
+        let row: Option<(Option<i64>,)> =
+            sqlx::query_as("select restricted_at from person where person_id = $1")
+                .bind(person_id)
+                .fetch_optional(&console.privacy.db)
+                .await?;
+        let purposes = console
+            .consent
+            .purposes()
+            .iter()
+            .filter(|p| {
+                matches!(
+                    p.legal_basis,
+                    LegalBasis::Consent | LegalBasis::LegitimateInterest
+                )
+            })
+            .map(|p| (p.id.clone(), p.text(locale.tag()).title.clone()))
+            .collect();
+        Ok(Self {
+            restricted_since: row.and_then(|(at,)| at).map(rfc3339),
+            purposes,
+        })
+    }
+
+    pub(super) fn render(
+        &self,
+        words: &PrivacyWords,
+        csrf: &str,
+        visit: &Visit,
+        person_id: &str,
+    ) -> Markup {
+        let action = |what: &str| format!("{}/{what}", person_page::path(person_id));
+        let purposes: Vec<_> = self
+            .purposes
+            .iter()
+            .map(|(id, title)| (id.as_str(), title.as_str()))
+            .collect();
+        html! {
+            h3 { (words.kind(Kind::Restriction)) }
+            form method="post" action=(action("restriction")) {
+                (hidden("csrf", csrf))
+                @if let Some(since) = &self.restricted_since {
+                    p.held { strong { (words.restricted) } " (" (words.held_since) " " (since) ")" }
+                    p.muted { (words.lift_restriction_note) }
+                    (hidden("action", "lift"))
+                    button.secondary type="submit" { (words.lift_restriction) }
+                } @else {
+                    p.muted { (words.not_restricted) " " (words.restrict_note) }
+                    (hidden("action", "set"))
+                    button.secondary type="submit" { (words.restrict) }
+                }
+            }
+            @if !purposes.is_empty() {
+                h3 { (words.kind(Kind::Objection)) }
+                form method="post" action=(action("objection")) {
+                    (hidden("csrf", csrf))
+                    p.muted { (words.object_note) }
+                    label for="purpose" { (words.purpose) }
+                    (super::forms::select("purpose", &purposes, visit.get("purpose")))
+                    button.secondary type="submit" { (words.record_objection) }
+                }
+            }
+        }
     }
 }

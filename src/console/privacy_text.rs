@@ -1,5 +1,5 @@
-//! The console's words for data subject requests, exports, erasure and legal holds, in
-//! English and Swedish.
+//! The console's words for data subject requests, exports, erasure, legal holds,
+//! restriction and objection, in English and Swedish.
 
 use crate::privacy::register::{Channel, Kind, Status};
 use crate::web::i18n::Locale;
@@ -79,6 +79,17 @@ pub struct PrivacyWords {
     pub done_erased: &'static str,
     pub done_held: &'static str,
     pub done_lifted: &'static str,
+    pub restricted: &'static str,
+    pub not_restricted: &'static str,
+    pub restrict_note: &'static str,
+    pub restrict: &'static str,
+    pub lift_restriction_note: &'static str,
+    pub lift_restriction: &'static str,
+    pub object_note: &'static str,
+    pub record_objection: &'static str,
+    pub done_restricted: &'static str,
+    pub done_unrestricted: &'static str,
+    pub done_objected: &'static str,
     kinds: [&'static str; 6],
     channels: [&'static str; 6],
     statuses: [&'static str; 6],
@@ -100,6 +111,9 @@ impl PrivacyWords {
             "erased" => self.done_erased,
             "held" => self.done_held,
             "lifted" => self.done_lifted,
+            "restricted" => self.done_restricted,
+            "unrestricted" => self.done_unrestricted,
+            "objected" => self.done_objected,
             _ => return None,
         })
     }
@@ -235,6 +249,19 @@ static EN: PrivacyWords = PrivacyWords {
     done_erased: "The person is erased.",
     done_held: "The legal hold is set: erasure is refused until it is lifted.",
     done_lifted: "The legal hold is lifted.",
+    restricted: "Processing is restricted",
+    not_restricted: "Processing is not restricted.",
+    restrict_note: "The data stays but is not used: audiences skip the person and portal apps \
+                    see nothing allowed. Registers a restriction request, completed at once.",
+    restrict: "Restrict processing",
+    lift_restriction_note: "Tell the person before the restriction is lifted.",
+    lift_restriction: "Lift restriction",
+    object_note: "Stops processing under the purpose, as a withdrawal of consent does. \
+                  Registers an objection request, completed at once.",
+    record_objection: "Record an objection",
+    done_restricted: "Processing is restricted.",
+    done_unrestricted: "The restriction is lifted.",
+    done_objected: "The objection is recorded.",
     kinds: [
         "Access",
         "Data portability",
@@ -345,6 +372,20 @@ static SV: PrivacyWords = PrivacyWords {
     done_erased: "Personen är raderad.",
     done_held: "Den rättsliga spärren är satt: radering nekas tills den hävs.",
     done_lifted: "Den rättsliga spärren är hävd.",
+    restricted: "Behandlingen är begränsad",
+    not_restricted: "Behandlingen är inte begränsad.",
+    restrict_note: "Uppgifterna finns kvar men används inte: utskick hoppar över personen och \
+                    portalappar ser inget tillåtet. Registrerar en begäran om begränsning, \
+                    slutförd direkt.",
+    restrict: "Begränsa behandlingen",
+    lift_restriction_note: "Informera personen innan begränsningen hävs.",
+    lift_restriction: "Häv begränsningen",
+    object_note: "Stoppar behandlingen för ändamålet, som när ett samtycke återkallas. \
+                  Registrerar en invändning, slutförd direkt.",
+    record_objection: "Registrera en invändning",
+    done_restricted: "Behandlingen är begränsad.",
+    done_unrestricted: "Begränsningen är hävd.",
+    done_objected: "Invändningen är registrerad.",
     kinds: [
         "Tillgång",
         "Dataportabilitet",

@@ -121,7 +121,8 @@ impl Privacy {
     }
 
     /// Completes the registered request `request` (which must be of `kind` and about this
-    /// person), or registers one, answered now.
+    /// person); without one, the person's open request of that kind if any (a letter the DPO
+    /// registered earlier), or else a request registered now.
     async fn answered(
         &self,
         tx: &mut Tx,
@@ -132,7 +133,11 @@ impl Privacy {
         what: &str,
     ) -> Result<RequestRow, PrivacyError> {
         let now = self.clock.now();
-        let row = match request {
+        let open = match request {
+            Some(_) => None,
+            None => open_request(tx, person_id, kind, purpose_id).await?,
+        };
+        let row = match request.or(open.as_deref()) {
             Some(id) => {
                 let row = register::find_for_update(tx, id)
                     .await?
@@ -188,4 +193,24 @@ async fn set_restricted_at(
         return Err(PrivacyError::NotFound("person"));
     }
     Ok(())
+}
+
+/// The person's oldest open request of `kind` (for an objection, about this purpose or none).
+async fn open_request(
+    tx: &mut Tx,
+    person_id: &str,
+    kind: Kind,
+    purpose_id: Option<&str>,
+) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "select dsr_id from dsr_request where person_id = $1 and kind = $2 \
+         and status not in ('completed', 'rejected') and coalesce(purpose_id, $3) = $3 \
+         order by received_at, dsr_id limit 1",
+    )
+    .bind(person_id)
+    .bind(kind.as_str())
+    .bind(purpose_id.unwrap_or_default())
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|(id,)| id))
 }

@@ -167,4 +167,34 @@ async fn registered_requests_are_listed_overdue_first_and_moved_along() {
     assert_eq!(hold["legal_hold"], "tax audit 2026");
     let refused = cli.fails(&["person", "erase", "--person", &person], None);
     assert!(refused.contains("tax audit 2026"), "{refused}");
+
+    let restricted = cli.json(&["person", "restrict", "--person", &person, "--json"], None);
+    assert_eq!(restricted["kind"], "restriction");
+    assert_eq!(restricted["status"], "completed");
+    cli.ok(&["person", "unrestrict", "--person", &person], None);
+    let objected = cli.json(
+        &[
+            "person",
+            "object",
+            "--person",
+            &person,
+            "--purpose",
+            "targeted-news",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(objected["kind"], "objection");
+    let contract = cli.fails(
+        &[
+            "person",
+            "object",
+            "--person",
+            &person,
+            "--purpose",
+            "portal-account",
+        ],
+        None,
+    );
+    assert!(contract.contains("no right to object"), "{contract}");
 }

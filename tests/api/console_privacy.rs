@@ -1,11 +1,12 @@
 //! The console's data subject rights pages: the DPO works the register (overdue requests
 //! first, requests received by letter, moving them along with reasons), exports a person
-//! as a zip, erases only after confirming, and is stopped by a legal hold; an admin without
-//! the privacy permissions sees none of it.
+//! as a zip, erases only after confirming, is stopped by a legal hold, restricts
+//! processing and records objections; an admin without the privacy permissions sees none
+//! of it.
 
 use crate::browser::{Browser, Page};
 use crate::helpers::{
-    PASSWORD, Person, REDIRECT_URI, TestApp, register, seed_simple_person, spawn_app,
+    PASSWORD, Person, REDIRECT_URI, TestApp, open_database, register, seed_simple_person, spawn_app,
 };
 use crate::privacy_export::unzip;
 use crate::receiver::Receiver;
@@ -319,6 +320,11 @@ async fn an_admin_sees_no_privacy_buttons_and_is_refused_the_register() {
         "/legal-hold",
         "Export data",
         "/console/requests",
+        "/restriction",
+        "/objection",
+        "Restrict processing",
+        "Lift restriction",
+        "Record an objection",
     ] {
         assert!(!profile.body.contains(hidden), "{hidden}: {}", profile.body);
     }
@@ -335,4 +341,95 @@ async fn an_admin_sees_no_privacy_buttons_and_is_refused_the_register() {
         .await
         .page();
     assert_eq!(refused.status, 403);
+    let restrict = profile.form_with(&[("action", "set")]);
+    let refused = browser
+        .submit(&format!("{}/restriction", person_path(&person)), &restrict)
+        .await
+        .page();
+    assert_eq!(refused.status, 403);
+    assert_eq!(restricted_at(&app, &person).await, None);
+}
+
+/// The person's `restricted_at`, read from the database.
+async fn restricted_at(app: &TestApp, person: &Person) -> Option<i64> {
+    let db = open_database(app).await;
+    let (at,): (Option<i64>,) =
+        sqlx::query_as("select restricted_at from person where person_id = $1")
+            .bind(&person.id)
+            .fetch_one(&db)
+            .await
+            .expect("the person's row");
+    at
+}
+
+#[tokio::test]
+async fn the_dpo_restricts_lifts_and_records_an_objection_from_the_person_page() {
+    let app = spawn_app().await;
+    let dpo = staff(&app, "dpo").await;
+    let person = seed_simple_person(&app).await;
+    let browser = signed_in(&app, &dpo).await;
+    let profile = browser.visit(&person_path(&person)).await.page();
+    assert!(
+        profile.body.contains("Processing is not restricted."),
+        "{}",
+        profile.body
+    );
+    assert!(!profile.body.contains("Lift restriction"));
+
+    let restriction_path = format!("{}/restriction", person_path(&person));
+    let restrict = profile.form_with(&[("action", "set")]);
+    let request = browser.submit(&restriction_path, &restrict).await.page();
+    assert!(
+        request.path().starts_with("/console/requests/"),
+        "{}",
+        request.body
+    );
+    for shown in ["Processing is restricted.", "Restriction", "Completed"] {
+        assert!(request.body.contains(shown), "{shown}: {}", request.body);
+    }
+    assert!(restricted_at(&app, &person).await.is_some());
+
+    let profile = browser.visit(&person_path(&person)).await.page();
+    assert!(
+        profile.body.contains("Lift restriction"),
+        "{}",
+        profile.body
+    );
+    let lift = profile.form_with(&[("action", "lift")]);
+    let lifted = browser.submit(&restriction_path, &lift).await.page();
+    assert_eq!(lifted.path(), person_path(&person), "{}", lifted.body);
+    assert!(lifted.body.contains("The restriction is lifted."));
+    assert!(lifted.body.contains("Restrict processing"));
+    assert_eq!(restricted_at(&app, &person).await, None);
+
+    let objection_path = format!("{}/objection", person_path(&person));
+    assert!(lifted.body.contains("<option value=\"portal-analytics\""));
+    assert!(
+        !lifted.body.contains("<option value=\"portal-account\""),
+        "a purpose resting on a contract is not offered"
+    );
+    let contract = lifted.form_with(&[("purpose", "portal-account")]);
+    let refused = browser.submit(&objection_path, &contract).await.page();
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("no right to object"),
+        "{}",
+        refused.body
+    );
+
+    let analytics = lifted.form_with(&[("purpose", "portal-analytics")]);
+    let objected = browser.submit(&objection_path, &analytics).await.page();
+    assert!(
+        objected.path().starts_with("/console/requests/"),
+        "{}",
+        objected.body
+    );
+    for shown in [
+        "The objection is recorded.",
+        "Objection",
+        "Completed",
+        "Usage statistics",
+    ] {
+        assert!(objected.body.contains(shown), "{shown}: {}", objected.body);
+    }
 }

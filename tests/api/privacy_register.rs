@@ -188,6 +188,12 @@ async fn a_restricted_person_is_not_processed_and_an_objection_stops_a_purpose()
         .await;
     assert_eq!(allowed(&after.body, "targeted-news"), true);
 
+    // A letter registered first is the request the objection answers.
+    let letter = dpo
+        .post("/api/v1/dsr", json!({"kind": "objection", "person_id": person.id, "channel": "letter",
+                                     "verification": "signed letter", "purpose": "portal-analytics"}))
+        .await;
+    assert_eq!(letter.status, 201, "{}", letter.text);
     let objected = dpo
         .post(
             &format!("/api/v1/persons/{}/objections", person.id),
@@ -196,6 +202,7 @@ async fn a_restricted_person_is_not_processed_and_an_objection_stops_a_purpose()
         .await;
     assert_eq!(objected.status, 200, "{}", objected.text);
     assert_eq!(objected.body["kind"], "objection");
+    assert_eq!(objected.body["id"], letter.body["id"]);
     assert_eq!(objected.body["status"], "completed");
     let now = backend
         .get(&format!("/api/v1/consents/{}", person.id))

@@ -8,7 +8,8 @@ use crate::helpers::{PASSWORD, Person, TestApp, seed_person, seed_simple_person,
 use serde_json::json;
 use trohet::admin::NewPerson;
 
-async fn staff(app: &TestApp, role: &str) -> Person {
+/// A member of staff with one role.
+pub async fn staff(app: &TestApp, role: &str) -> Person {
     let suffix = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
     let email = format!("{role}-{suffix}@owner.test");
     let id = app
@@ -33,7 +34,8 @@ async fn staff(app: &TestApp, role: &str) -> Person {
     }
 }
 
-async fn console_sign_in(browser: &Browser, person: &Person) {
+/// Signs `browser` in to the console as `person`.
+pub async fn console_sign_in(browser: &Browser, person: &Person) {
     let login = browser.visit("/console").await.page();
     let mut fields = login.hidden_fields();
     fields.push(("email".into(), person.email.clone()));

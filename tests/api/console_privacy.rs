@@ -5,51 +5,22 @@
 //! of it.
 
 use crate::browser::{Browser, Page};
+use crate::console_consent::{console_sign_in, staff};
 use crate::helpers::{
-    PASSWORD, Person, REDIRECT_URI, TestApp, open_database, register, seed_simple_person, spawn_app,
+    Person, REDIRECT_URI, TestApp, open_database, register, seed_simple_person, spawn_app,
 };
 use crate::privacy_export::unzip;
 use crate::receiver::Receiver;
 use crate::rp::Rp;
 use std::time::Duration;
-use trohet::admin::{NewClient, NewPerson};
+use trohet::admin::NewClient;
 use trohet::privacy::deadline::deadline;
-
-async fn staff(app: &TestApp, role: &str) -> Person {
-    let suffix = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
-    let email = format!("{role}-{suffix}@owner.test");
-    let id = app
-        .admin
-        .add_person(NewPerson {
-            email: email.clone(),
-            display_name: format!("Staff {suffix}"),
-            locale: None,
-            staff: true,
-            staff_roles: vec![role.to_string()],
-            memberships: vec![],
-            password: PASSWORD.into(),
-        })
-        .await
-        .expect("add staff");
-    Person {
-        id,
-        email,
-        display_name: String::new(),
-        password: PASSWORD.into(),
-        accounts: vec![],
-    }
-}
 
 /// A fresh browser signed in to the console (sessions end after idle time, which tests
 /// that move the clock pass).
 async fn signed_in(app: &TestApp, person: &Person) -> Browser {
     let browser = Browser::new(&app.issuer);
-    let login = browser.visit("/console").await.page();
-    let mut fields = login.hidden_fields();
-    fields.push(("email".into(), person.email.clone()));
-    fields.push(("password".into(), person.password.clone()));
-    let page = browser.submit("/login", &fields).await.page();
-    assert_eq!(page.path(), "/console", "{}", page.body);
+    console_sign_in(&browser, person).await;
     browser
 }
 

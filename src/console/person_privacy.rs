@@ -233,11 +233,7 @@ impl StopProcessing {
         locale: Locale,
         person_id: &str,
     ) -> Result<Self, sqlx::Error> {
-        let row: Option<(Option<i64>,)> =
-            sqlx::query_as("select restricted_at from person where person_id = $1")
-                .bind(person_id)
-                .fetch_optional(&console.privacy.db)
-                .await?;
+        let restricted = console.privacy.restricted_since(person_id).await?;
         let purposes = console
             .consent
             .purposes()
@@ -251,7 +247,7 @@ impl StopProcessing {
             .map(|p| (p.id.clone(), p.text(locale.tag()).title.clone()))
             .collect();
         Ok(Self {
-            restricted_since: row.and_then(|(at,)| at).map(rfc3339),
+            restricted_since: restricted.map(rfc3339),
             purposes,
         })
     }

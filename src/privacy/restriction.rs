@@ -44,6 +44,16 @@ impl Privacy {
         Ok(row)
     }
 
+    /// Since when the person's processing is restricted, if it is.
+    pub async fn restricted_since(&self, person_id: &str) -> Result<Option<i64>, sqlx::Error> {
+        let row: Option<(Option<i64>,)> =
+            sqlx::query_as("select restricted_at from person where person_id = $1")
+                .bind(person_id)
+                .fetch_optional(&self.db)
+                .await?;
+        Ok(row.and_then(|(at,)| at))
+    }
+
     /// Lifts a restriction (Art. 18(3): the person is told before, by the DPO); logged.
     pub async fn lift_restriction(
         &self,

@@ -447,3 +447,12 @@ async fn the_code_flow_completes_in_a_real_browser() {
     )
     .await;
 }
+
+/// Clicks the element `css` names once it is there.
+pub async fn click(client: &Client, css: &str) {
+    wait_for(client, css)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}

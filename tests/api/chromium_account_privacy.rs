@@ -1,54 +1,12 @@
 //! Deleting one's account in a real headless Chromium, in Swedish: from the privacy page to
 //! the confirmation with the password, the scheduled date, and keeping the account.
 
-use fantoccini::{Client, Locator};
-use trohet::admin::{NewMembership, NewPerson};
+use fantoccini::Locator;
 
-use crate::chromium::{authorize_url, in_chromium, page_text, sign_in, wait_for, wait_for_url};
-use crate::helpers::{PASSWORD, Person, REDIRECT_URI, TestApp, spawn_app};
-
-async fn click(browser: &Client, css: &str) {
-    wait_for(browser, css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
-
-/// A person whose pages speak Swedish, in one customer account.
-async fn seed_swedish_person(app: &TestApp) -> Person {
-    let suffix = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
-    let account = app
-        .admin
-        .add_customer_account(&format!("Acme {suffix}"))
-        .await
-        .expect("add customer account");
-    let email = format!("person-{suffix}@example.test");
-    let display_name = format!("Greta Garbo {suffix}");
-    let id = app
-        .admin
-        .add_person(NewPerson {
-            email: email.clone(),
-            display_name: display_name.clone(),
-            locale: Some("sv".to_string()),
-            staff: false,
-            staff_roles: vec![],
-            memberships: vec![NewMembership {
-                customer_account_id: account,
-                roles: vec!["buyer".to_string()],
-            }],
-            password: PASSWORD.to_string(),
-        })
-        .await
-        .expect("add person");
-    Person {
-        id,
-        email,
-        display_name,
-        password: PASSWORD.to_string(),
-        accounts: vec![],
-    }
-}
+use crate::chromium::{
+    authorize_url, click, in_chromium, page_text, sign_in, wait_for, wait_for_url,
+};
+use crate::helpers::{PASSWORD, REDIRECT_URI, seed_person_speaking, spawn_app};
 
 #[tokio::test]
 async fn a_person_asks_to_delete_their_account_and_keeps_it_in_chromium() {
@@ -56,7 +14,7 @@ async fn a_person_asks_to_delete_their_account_and_keeps_it_in_chromium() {
         "a_person_asks_to_delete_their_account_and_keeps_it_in_chromium",
         |browser| async move {
             let app = spawn_app().await;
-            let person = seed_swedish_person(&app).await;
+            let person = seed_person_speaking(&app, &[("Acme", &["buyer"])], "sv").await;
             let authorize = authorize_url(&app, true, Some("sv")).await;
             browser.goto(&authorize).await.expect("open /authorize");
             sign_in(&browser, &person).await;

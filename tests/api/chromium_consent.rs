@@ -4,16 +4,10 @@
 use fantoccini::{Client, Locator};
 use url::Url;
 
-use crate::chromium::{authorize_url, in_chromium, page_text, sign_in, wait_for, wait_for_url};
+use crate::chromium::{
+    authorize_url, click, in_chromium, page_text, sign_in, wait_for, wait_for_url,
+};
 use crate::helpers::{REDIRECT_URI, seed_simple_person, spawn_app};
-
-async fn click(browser: &Client, css: &str) {
-    wait_for(browser, css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
 
 async fn back_at_the_app(browser: &Client) -> Url {
     wait_for_url(browser, "the redirect to the app", |url| {

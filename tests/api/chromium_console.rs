@@ -3,7 +3,7 @@
 //! received and signs in; a customer admin of A grants a role in A and reaches nothing of
 //! B, not even through typed URLs.
 
-use crate::chromium::{in_chromium, page_text, sign_in, wait_for, wait_for_url};
+use crate::chromium::{click, in_chromium, page_text, sign_in, wait_for, wait_for_url};
 use crate::helpers::{PASSWORD, Person, TestApp, spawn_app_with};
 use crate::smtp::{SmtpServer, link_to, parse};
 use fantoccini::Client;
@@ -44,10 +44,6 @@ async fn add(
         password: PASSWORD.into(),
         accounts: vec![],
     }
-}
-
-async fn click(client: &Client, css: &str) {
-    wait_for(client, css).await.click().await.expect("click");
 }
 
 async fn type_into(client: &Client, css: &str, text: &str) {

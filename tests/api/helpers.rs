@@ -186,6 +186,15 @@ fn short_id() -> String {
 
 /// Seeds a person who belongs to one customer account per `(name, roles)`.
 pub async fn seed_person(app: &TestApp, accounts: &[(&str, &[&str])]) -> Person {
+    seed_person_speaking(app, accounts, "en").await
+}
+
+/// The same, whose pages speak `locale` (`en` or `sv`).
+pub async fn seed_person_speaking(
+    app: &TestApp,
+    accounts: &[(&str, &[&str])],
+    locale: &str,
+) -> Person {
     let suffix = short_id();
     let mut seeded = Vec::new();
     for (name, roles) in accounts {
@@ -205,7 +214,7 @@ pub async fn seed_person(app: &TestApp, accounts: &[(&str, &[&str])]) -> Person 
         .add_person(NewPerson {
             email: email.clone(),
             display_name: display_name.clone(),
-            locale: Some("en".to_string()),
+            locale: Some(locale.to_string()),
             staff: false,
             staff_roles: vec![],
             memberships: seeded

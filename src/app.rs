@@ -3,6 +3,7 @@
 
 use crate::account::{self, AccountPages};
 use crate::admin::Admin;
+use crate::analytics::{Analytics, AnalyticsPolicy};
 use crate::api;
 use crate::audit::routes::AuditApi;
 use crate::audit::{self, Actor, Event};
@@ -69,6 +70,8 @@ pub struct App {
     master: MasterKey,
     privacy: Privacy,
     retention: Retention,
+    /// Held here: the provider only keeps a weak reference to it (it holds the provider).
+    analytics: Arc<Analytics>,
 }
 
 impl App {
@@ -83,6 +86,7 @@ impl App {
     async fn assemble(config: Config, clock: Clock, bind: bool) -> anyhow::Result<App> {
         let policies = Arc::new(Policies::load(&config.policies.dir)?);
         let retention = Retention::load(&config.policies.dir)?;
+        let analytics_policy = Arc::new(AnalyticsPolicy::load(&config.policies.dir)?);
         let purposes = Purposes::load(&config.policies.dir)?;
         let interests = Arc::new(Interests::load(&config.policies.dir, &purposes)?);
         let purposes = Arc::new(purposes);
@@ -156,6 +160,17 @@ impl App {
             controller: config.controller.clone(),
             config: config.privacy.clone(),
         };
+        let analytics = Arc::new(Analytics::new(
+            db.clone(),
+            clock.clone(),
+            analytics_policy,
+            policies.clone(),
+            consent.clone(),
+            oidc.clone(),
+            retention.analytics_raw_events_secs,
+        ));
+        let recorder: Arc<dyn crate::identity::SignInRecorder> = analytics.clone();
+        let _ = oidc.sign_ins.set(Arc::downgrade(&recorder));
         Ok(App {
             listener,
             config,
@@ -172,6 +187,7 @@ impl App {
             master,
             privacy,
             retention,
+            analytics,
         })
     }
 
@@ -209,7 +225,8 @@ impl App {
                 cursors: self.master.clone(),
             })))
             .merge(privacy::routes::api(Arc::new(self.privacy.clone())))
-            .merge(privacy::routes::retention_api(Arc::new(self.janitor())));
+            .merge(privacy::routes::retention_api(Arc::new(self.janitor())))
+            .merge(crate::analytics::routes::api(self.analytics.clone()));
         api::router(routes, self.oidc.clone())
     }
 
@@ -257,6 +274,7 @@ impl App {
             },
             forms: self.forms.clone(),
             privacy: self.privacy.clone(),
+            analytics: self.analytics.clone(),
         }
     }
 
@@ -340,7 +358,11 @@ impl App {
                 timeout,
             ))
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-            .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+            // The largest body any route takes; each route's extractor holds it to its own
+            // limit (64 KiB but for batches of analytics events).
+            .layer(RequestBodyLimitLayer::new(
+                crate::analytics::routes::EVENTS_BODY_LIMIT,
+            ))
             .layer(CatchPanicLayer::new())
     }
 }
@@ -519,6 +541,13 @@ pub(crate) async fn open_janitor(config: &Config) -> anyhow::Result<Janitor> {
     Ok(App::assemble(config.clone(), Clock::system(), false)
         .await?
         .janitor())
+}
+
+/// The analytics context for the CLI: everything `serve` builds, without listening.
+pub(crate) async fn open_analytics(config: &Config) -> anyhow::Result<Arc<Analytics>> {
+    Ok(App::assemble(config.clone(), Clock::system(), false)
+        .await?
+        .analytics)
 }
 
 /// The privacy context for the CLI: everything `serve` builds, without listening.

@@ -191,6 +191,14 @@ pub fn is_foreign_key_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_foreign_key_violation())
 }
 
+/// `$first, $first+1, …` for `count` values: an `in (…)` list built at run time.
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A value bound to a placeholder of a query built at run time.
 #[derive(Debug, Clone)]
 pub enum Bind {

@@ -12,6 +12,7 @@
 
 mod account;
 pub mod admin;
+pub mod analytics;
 mod api;
 mod app;
 pub mod audit;

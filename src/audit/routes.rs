@@ -213,27 +213,7 @@ fn csv_line(listed: &ListedEvent) -> String {
         listed.actor_person_id.clone().unwrap_or_default(),
         listed.target_person_id.clone().unwrap_or_default(),
     ];
-    let mut line = fields
-        .iter()
-        .map(|f| csv_field(f))
-        .collect::<Vec<_>>()
-        .join(",");
-    line.push_str("\r\n");
-    line
-}
-
-/// RFC 4180 quoting, and a leading apostrophe on text a spreadsheet would run as a formula.
-fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    };
-    if text.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
+    crate::web::csv::line(&fields)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -273,19 +253,4 @@ async fn verify_chain(
     state.require_reader(&by)?;
     let verification = super::verify_all(&state.db, &[], &state.covered).await?;
     Ok(Json(verification.into()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_fields_are_quoted_and_defused() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(
-            csv_field("{\"a\":1,\"b\":2}"),
-            "\"{\"\"a\"\":1,\"\"b\"\":2}\""
-        );
-        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-    }
 }

@@ -182,6 +182,7 @@ impl Cli {
                 let purposes = crate::consent::Purposes::load(&config.policies.dir)?;
                 crate::consent::Interests::load(&config.policies.dir, &purposes)?;
                 crate::privacy::retention::Retention::load(&config.policies.dir)?;
+                crate::analytics::AnalyticsPolicy::load(&config.policies.dir)?;
                 let roles = policies.roles().count();
                 let purposes = purposes.iter().count();
                 let summary = format!(

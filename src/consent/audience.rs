@@ -63,6 +63,21 @@ impl Consent {
         Ok(())
     }
 
+    /// Among these people, the ones who grant a purpose now and whose processing is not
+    /// restricted (Art. 18): whose data may be used for it. An unknown purpose grants
+    /// nobody.
+    pub async fn granting_among(
+        &self,
+        purpose_id: &str,
+        person_ids: &[String],
+    ) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+        let Some(purpose) = self.purposes.get(purpose_id) else {
+            return Ok(Default::default());
+        };
+        let versions = self.standing_versions(purpose);
+        current::granting_among(&self.db, purpose_id, &versions, person_ids).await
+    }
+
     /// The versions of a purpose on which a grant still counts: the current one and those
     /// served before it since its last material change.
     fn standing_versions(&self, purpose: &Purpose) -> Vec<String> {

@@ -186,6 +186,35 @@ pub async fn audience(
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
+/// The people among `person_ids` (any number) who grant the purpose on one of `versions`,
+/// are active and not restricted.
+pub async fn granting_among(
+    db: &Db,
+    purpose_id: &str,
+    versions: &[String],
+    person_ids: &[String],
+) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+    let mut found = std::collections::HashSet::new();
+    if versions.is_empty() {
+        return Ok(found);
+    }
+    for chunk in person_ids.chunks(500) {
+        let sql = format!(
+            "select c.person_id from consent_current c join person p on p.person_id = c.person_id \
+             where c.purpose_id = $1 and c.decision = 'granted' and p.status = 'active' \
+             and p.restricted_at is null and c.purpose_version in ({}) and c.person_id in ({})",
+            crate::db::placeholders(2, versions.len()),
+            crate::db::placeholders(2 + versions.len(), chunk.len())
+        );
+        let mut query = sqlx::query_as::<_, (String,)>(&sql).bind(purpose_id);
+        for value in versions.iter().chain(chunk) {
+            query = query.bind(value);
+        }
+        found.extend(query.fetch_all(db).await?.into_iter().map(|(id,)| id));
+    }
+    Ok(found)
+}
+
 /// (purpose, version, decision, people) over `consent_current`.
 pub async fn decision_counts(db: &Db) -> Result<Vec<(String, String, String, i64)>, sqlx::Error> {
     sqlx::query_as(

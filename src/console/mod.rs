@@ -54,6 +54,7 @@ pub struct Console {
     pub audit: AuditApi,
     pub forms: Forms,
     pub privacy: crate::privacy::Privacy,
+    pub analytics: Arc<crate::analytics::Analytics>,
 }
 
 pub fn router(console: Arc<Console>) -> Router {

@@ -103,6 +103,24 @@ pub trait RequestRegister: Send + Sync {
     ) -> futures_util::future::BoxFuture<'a, Result<String, sqlx::Error>>;
 }
 
+/// A person signing in to a portal app in a customer account. Analytics counts it for
+/// people who allow it; it belongs to a context that depends on identity, so `app.rs`
+/// hands it in (to the provider, which issues the code that completes a sign-in).
+pub struct SignIn<'a> {
+    pub person_id: &'a str,
+    pub customer_account_id: &'a str,
+    pub client_id: &'a str,
+    /// The browser session and its authentication time: the same pair is one sign-in,
+    /// however many codes a silent renewal issues.
+    pub sid: &'a str,
+    pub auth_time: crate::clock::UnixTime,
+}
+
+pub trait SignInRecorder: Send + Sync {
+    /// Records the sign-in; a failure is logged, never shown to the person signing in.
+    fn signed_in<'a>(&'a self, sign_in: SignIn<'a>) -> futures_util::future::BoxFuture<'a, ()>;
+}
+
 impl Identity {
     /// Asks `authz` and turns anything but "allowed" into the matching error: 404 outside
     /// the caller's tenant (naming `what` could not be found), 403 inside it.

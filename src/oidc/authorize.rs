@@ -305,6 +305,22 @@ pub fn redirect_with(uri: &str, params: &[(&str, Option<&str>)]) -> Response {
     Redirect::to(url.as_str()).into_response()
 }
 
+/// Tells analytics that the person entered a portal app in a customer account.
+async fn record_sign_in(state: &Oidc, grant: &store::Grant, session: &Session) {
+    let recorder = state.sign_ins.get().and_then(std::sync::Weak::upgrade);
+    let (Some(recorder), Some(account)) = (recorder, &grant.customer_account_id) else {
+        return;
+    };
+    let sign_in = crate::identity::SignIn {
+        person_id: &session.person_id,
+        customer_account_id: account,
+        client_id: &grant.client_id,
+        sid: &session.sid,
+        auth_time: session.auth_time,
+    };
+    recorder.signed_in(sign_in).await;
+}
+
 /// Creates the grant and a single-use code bound to the client, redirect URI and PKCE
 /// challenge, and sends the person back with it.
 pub async fn issue_code(
@@ -350,6 +366,7 @@ pub async fn issue_code(
         now,
     )
     .await?;
+    record_sign_in(state, &grant, session).await;
     Ok(redirect_with(
         &request.redirect_uri,
         &[

@@ -164,7 +164,7 @@ pub enum ClientError {
     #[error("a pairwise client's redirect URIs must share one host (its sector)")]
     MixedSectors,
     #[error(
-        "a client may be registered only with the extra scopes admin, consent, consent:read and audience:read, not {0}"
+        "a client may be registered only with the extra scopes admin, consent, consent:read, audience:read, analytics:write and surveys:read, not {0}"
     )]
     UnknownScope(String),
     #[error("database error")]

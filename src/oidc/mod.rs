@@ -69,6 +69,8 @@ pub struct Oidc {
     discovery_json: bytes::Bytes,
     /// Access tokens use a fast signature: resource servers verify them on every call.
     access_token_alg: SigningAlg,
+    /// Told of each sign-in to a portal app (analytics), once `app.rs` has built it.
+    pub sign_ins: std::sync::OnceLock<std::sync::Weak<dyn crate::identity::SignInRecorder>>,
 }
 
 /// The parts of [`Oidc`] that `app.rs` provides.
@@ -104,6 +106,7 @@ impl Oidc {
             consent: parts.consent,
             pairwise_key: parts.pairwise_key,
             access_token_alg: SigningAlg::EdDsa,
+            sign_ins: std::sync::OnceLock::new(),
         })
     }
 }

@@ -19,16 +19,24 @@ pub const SUPPORTED_SCOPES: [&str; 8] = [
 ];
 
 /// The scopes a service client's own (client_credentials) token may carry.
-pub const CLIENT_SCOPES: [&str; 2] = [CONSENT_READ_SCOPE, AUDIENCE_READ_SCOPE];
+pub const CLIENT_SCOPES: [&str; 4] = [
+    CONSENT_READ_SCOPE,
+    AUDIENCE_READ_SCOPE,
+    ANALYTICS_WRITE_SCOPE,
+    SURVEYS_READ_SCOPE,
+];
 
 /// The scopes a client may ask for only when registered with them.
-pub const REGISTERED_SCOPES: [&str; 4] = [
+pub const REGISTERED_SCOPES: [&str; 6] = [
     ADMIN_SCOPE,
     CONSENT_SCOPE,
     CONSENT_READ_SCOPE,
     AUDIENCE_READ_SCOPE,
+    ANALYTICS_WRITE_SCOPE,
+    SURVEYS_READ_SCOPE,
 ];
 
+pub use crate::analytics::routes::{ANALYTICS_WRITE_SCOPE, SURVEYS_READ_SCOPE};
 pub use crate::consent::routes::{AUDIENCE_READ_SCOPE, CONSENT_READ_SCOPE, CONSENT_SCOPE};
 
 /// Lets a person's token call the admin API (with that person's own permissions). Only

@@ -318,6 +318,10 @@ impl Privacy {
             .bind(format!("account:{}", crypto::digest_hex(email_normalized)))
             .execute(&mut **tx)
             .await?;
+        // Free-text survey answers and the survey rhythm, found through the pseudonym
+        // secret before it goes; the counted analytics stay, unlinkable.
+        let answers = crate::analytics::subject::forget(tx, person_id).await?;
+        tracing::debug!(answers, "erased survey answers");
         // The rest goes with the person row (foreign keys cascade), the subject key with it.
         sqlx::query("delete from person where person_id = $1")
             .bind(person_id)

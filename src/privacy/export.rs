@@ -304,6 +304,10 @@ impl Privacy {
                 data::password_resets(&self.db, person_id).await?,
             ),
             ("requests", data::requests(&self.db, person_id).await?),
+            (
+                "analytics",
+                crate::analytics::subject::export(&self.db, person_id).await?,
+            ),
             ("purpose_texts", data::purpose_texts(&self.db).await?),
         ];
         out.write_all(b"{").await?;

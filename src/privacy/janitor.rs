@@ -44,6 +44,7 @@ pub struct Report {
     pub closed_requests: u64,
     pub inactive_people_warned: u64,
     pub inactive_people_erased: u64,
+    pub analytics: crate::analytics::retention::Pruned,
 }
 
 pub struct Janitor {
@@ -146,6 +147,14 @@ impl Janitor {
                 .execute(db)
                 .await?;
         }
+        report.analytics = crate::analytics::retention::prune(
+            db,
+            now,
+            r.analytics_raw_events_secs,
+            r.analytics_rollups_secs,
+            dry_run,
+        )
+        .await?;
         let (warned, erased) = self.inactive_people(dry_run, now).await?;
         report.inactive_people_warned = warned;
         report.inactive_people_erased = erased;

@@ -20,6 +20,7 @@ pub struct Retention {
     pub consent_after_erasure_secs: i64,
     pub closed_requests_secs: i64,
     pub analytics_raw_events_secs: i64,
+    pub analytics_rollups_secs: i64,
     /// `None`: inactive people are never erased.
     pub inactive: Option<Inactivity>,
 }
@@ -69,6 +70,7 @@ struct RequestsSection {
 #[serde(deny_unknown_fields)]
 struct AnalyticsSection {
     raw_events_days: Spanned<i64>,
+    rollups_days: Spanned<i64>,
 }
 
 #[derive(Deserialize)]
@@ -101,12 +103,14 @@ impl Retention {
             return Err(source.error(file.inactive.months.span().start, message));
         }
         let warning_secs = days(&file.inactive.warning_days, 1)?;
+        let raw_events_secs = days(&file.analytics.raw_events_days, 1)?;
         Ok(Retention {
             sessions_expired_secs: days(&file.sessions.expired_days, 0)?,
             audit_events_secs: days(&file.audit.events_days, MIN_AUDIT_DAYS)?,
             consent_after_erasure_secs: days(&file.consent.after_erasure_days, 0)?,
             closed_requests_secs: days(&file.requests.closed_days, 0)?,
-            analytics_raw_events_secs: days(&file.analytics.raw_events_days, 1)?,
+            analytics_raw_events_secs: raw_events_secs,
+            analytics_rollups_secs: days(&file.analytics.rollups_days, raw_events_secs / DAY)?,
             inactive: (months > 0).then_some(Inactivity {
                 months,
                 warning_secs,

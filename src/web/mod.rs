@@ -4,6 +4,7 @@
 pub mod api;
 pub mod client_addr;
 pub mod cookies;
+pub mod csv;
 pub mod csrf;
 pub mod forms;
 pub mod headers;

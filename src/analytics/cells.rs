@@ -1,0 +1,444 @@
+//! Turning rollup rows into shown or withheld cells: activity per day, week or month,
+//! satisfaction per month and touchpoint, engagement per period. Every cell goes through
+//! the small-group rule of `disclosure.rs`; trends use shown cells only, so they reveal
+//! nothing the shown cells do not.
+
+use super::calendar::{DAY, Granularity, Span, add_months, buckets, day_start};
+use super::disclosure::{self, People, Tree};
+use super::event::{RatingKind, Touchpoint};
+use super::figures::{self, Distribution, Trend, round2};
+use super::read::{AccountDayRow, ActivityRow, RatingRow, ResponseRow};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use utoipa::ToSchema;
+
+/// Why a cell is withheld, in the words the API and console show.
+pub fn withheld_reason(min: usize) -> String {
+    format!("fewer than {min} people")
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ActivityCell {
+    Shown(ActivityFigures),
+    Withheld { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToSchema)]
+pub struct ActivityFigures {
+    /// Distinct people active (who let their activity be counted).
+    pub people: usize,
+    pub logins: i64,
+    pub feature_uses: i64,
+    /// Feature uses weighed by policies/analytics.toml.
+    pub feature_weight: i64,
+    /// Likes and comments.
+    pub social: i64,
+    /// Weighted feature use per day against the shown periods of the same kind in the
+    /// 90 days before this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trend: Option<Trend>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum RatingCell {
+    Shown(RatingFigures),
+    Withheld { reason: String },
+    NoRatings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct RatingFigures {
+    pub people: usize,
+    pub ratings: i64,
+    /// CSAT: % of ratings in the top two points; NPS: % promoters − % detractors;
+    /// CES: the mean score.
+    pub score: f64,
+    pub scale: i64,
+    /// Score → ratings.
+    pub distribution: BTreeMap<String, i64>,
+    /// Against the shown months of the baseline, pooled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trend: Option<ScoreTrend>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ScoreTrend {
+    pub baseline_score: f64,
+    pub baseline_months: usize,
+    /// This month's score minus the baseline's (percentage points for CSAT and NPS).
+    pub change_points: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ResponseCell {
+    Shown {
+        cases: usize,
+        median_hours: f64,
+        p90_hours: f64,
+    },
+    /// Fewer cases than the group size: a time could single out one staff member's case.
+    Withheld { reason: String },
+    NoCases,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Engagement {
+    pub cases_opened: i64,
+    pub cases_closed: i64,
+    pub news_published: i64,
+    /// From a case opened to the first staff response.
+    pub first_response: ResponseCell,
+}
+
+/// Activity per bucket of a kind, for whole months of day rows.
+pub fn activity(
+    rows: &[ActivityRow],
+    months: &[Span],
+    granularity: Granularity,
+    min: usize,
+) -> Vec<(Span, ActivityCell)> {
+    let mut index: HashMap<&str, u32> = HashMap::new();
+    let mut by_day: HashMap<i64, Vec<&ActivityRow>> = HashMap::new();
+    for row in rows {
+        let next = index.len() as u32;
+        index.entry(row.pseudonym.as_str()).or_insert(next);
+        by_day.entry(day_start(row.day)).or_default().push(row);
+    }
+    let mut out = Vec::new();
+    for month in months {
+        let days = buckets(Granularity::Day, *month);
+        let atoms: Vec<People> = days
+            .iter()
+            .map(|d| {
+                let rows = by_day.get(&d.start).map_or(&[][..], Vec::as_slice);
+                rows.iter().map(|r| index[r.pseudonym.as_str()]).collect()
+            })
+            .collect();
+        let weeks: Vec<_> = buckets(Granularity::Week, *month)
+            .iter()
+            .map(|w| day_index(month, w.start)..day_index(month, w.end))
+            .collect();
+        let each_day: Vec<_> = (0..days.len()).map(|i| i..i + 1).collect();
+        let tree = Tree {
+            atoms: &atoms,
+            levels: vec![weeks.clone(), each_day.clone()],
+        };
+        let shown = disclosure::decide(&tree, min);
+        let (cells, flags): (Vec<std::ops::Range<usize>>, Vec<bool>) = match granularity {
+            Granularity::Month => (vec![0..days.len()], vec![shown.root]),
+            Granularity::Week => (weeks, shown.levels[0].clone()),
+            Granularity::Day => (each_day, shown.levels[1].clone()),
+        };
+        for (range, is_shown) in cells.into_iter().zip(flags) {
+            let span = Span {
+                start: days[range.start].start,
+                end: days[range.end - 1].end,
+            };
+            let cell = match is_shown {
+                true => ActivityCell::Shown(sum_activity(&atoms, range, &days, &by_day)),
+                false => ActivityCell::Withheld {
+                    reason: withheld_reason(min),
+                },
+            };
+            out.push((span, cell));
+        }
+    }
+    add_activity_trends(&mut out);
+    out
+}
+
+fn day_index(month: &Span, time: i64) -> usize {
+    ((time - month.start) / DAY) as usize
+}
+
+fn sum_activity(
+    atoms: &[People],
+    range: std::ops::Range<usize>,
+    days: &[Span],
+    by_day: &HashMap<i64, Vec<&ActivityRow>>,
+) -> ActivityFigures {
+    let mut figures = ActivityFigures {
+        people: disclosure::people_in(atoms, range.clone()),
+        ..Default::default()
+    };
+    for day in &days[range] {
+        for row in by_day.get(&day.start).map_or(&[][..], Vec::as_slice) {
+            figures.logins += row.logins;
+            figures.feature_uses += row.feature_uses;
+            figures.feature_weight += row.feature_weight;
+            figures.social += row.social;
+        }
+    }
+    figures
+}
+
+/// Weighted use per day against the shown buckets that ended within 90 days before.
+fn add_activity_trends(cells: &mut [(Span, ActivityCell)]) {
+    let levels: Vec<(Span, Option<f64>)> = cells
+        .iter()
+        .map(|(span, cell)| match cell {
+            ActivityCell::Shown(f) => (*span, Some(f.feature_weight as f64 / span.days() as f64)),
+            ActivityCell::Withheld { .. } => (*span, None),
+        })
+        .collect();
+    for (span, cell) in cells.iter_mut() {
+        let ActivityCell::Shown(figures) = cell else {
+            continue;
+        };
+        let baseline: Vec<f64> = levels
+            .iter()
+            .filter(|(b, _)| b.end <= span.start && b.start >= span.start - 90 * DAY)
+            .filter_map(|(_, level)| *level)
+            .collect();
+        let per_day = figures.feature_weight as f64 / span.days() as f64;
+        figures.trend = figures::trend(per_day, &baseline);
+    }
+}
+
+/// One month's satisfaction: each kind overall and per touchpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct SatisfactionMonth {
+    /// `YYYY-MM`.
+    pub month: String,
+    #[serde(skip)]
+    pub start: i64,
+    pub csat: RatingCell,
+    pub nps: RatingCell,
+    pub ces: RatingCell,
+    /// Touchpoints with ratings this month.
+    pub by_touchpoint: Vec<TouchpointCells>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct TouchpointCells {
+    pub touchpoint: Touchpoint,
+    pub csat: RatingCell,
+    pub nps: RatingCell,
+    pub ces: RatingCell,
+}
+
+impl SatisfactionMonth {
+    pub fn cell(&self, kind: RatingKind) -> &RatingCell {
+        match kind {
+            RatingKind::Csat => &self.csat,
+            RatingKind::Nps => &self.nps,
+            RatingKind::Ces => &self.ces,
+        }
+    }
+}
+
+/// Satisfaction per month: a kind's month is shown with enough raters, a touchpoint of it
+/// with enough raters and enough left over in the month's other touchpoints.
+pub fn satisfaction(
+    rows: &[RatingRow],
+    months: &[Span],
+    scale_of: impl Fn(RatingKind) -> i64,
+    baseline_months: usize,
+    min: usize,
+) -> Vec<SatisfactionMonth> {
+    let mut index: HashMap<&str, u32> = HashMap::new();
+    for row in rows {
+        let next = index.len() as u32;
+        index.entry(row.pseudonym.as_str()).or_insert(next);
+    }
+    let mut out: Vec<SatisfactionMonth> = Vec::new();
+    // Per kind: the shown months' distributions, for baselines.
+    let mut shown_before: HashMap<RatingKind, Vec<(i64, Distribution)>> = HashMap::new();
+    for month in months {
+        let in_month: Vec<&RatingRow> = rows.iter().filter(|r| r.month == month.start).collect();
+        let mut cells: HashMap<RatingKind, (RatingCell, Vec<(Touchpoint, RatingCell)>)> =
+            HashMap::new();
+        for kind in RatingKind::ALL {
+            let of_kind: Vec<&&RatingRow> = in_month
+                .iter()
+                .filter(|r| r.kind == kind.as_str())
+                .collect();
+            let touchpoints: Vec<Touchpoint> = Touchpoint::ALL
+                .into_iter()
+                .filter(|t| of_kind.iter().any(|r| r.touchpoint == t.as_str()))
+                .collect();
+            let atoms: Vec<People> = touchpoints
+                .iter()
+                .map(|t| {
+                    of_kind
+                        .iter()
+                        .filter(|r| r.touchpoint == t.as_str())
+                        .map(|r| index[r.pseudonym.as_str()])
+                        .collect()
+                })
+                .collect();
+            let tree = Tree {
+                atoms: &atoms,
+                levels: vec![(0..atoms.len()).map(|i| i..i + 1).collect()],
+            };
+            let shown = disclosure::decide(&tree, min);
+            let scale = scale_of(kind);
+            let window_start = add_months(month.start, -(baseline_months as i64));
+            let baseline: Vec<&Distribution> = shown_before
+                .get(&kind)
+                .map(|v| {
+                    v.iter()
+                        .filter(|(start, _)| (window_start..month.start).contains(start))
+                        .map(|(_, d)| d)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let all = distribution(of_kind.iter().map(|r| r.score));
+            let overall = rating_cell(kind, scale, &all, atoms_people(&atoms), shown.root, &baseline, min);
+            if shown.root {
+                shown_before.entry(kind).or_default().push((month.start, all));
+            }
+            let per_touchpoint = touchpoints
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let d = distribution(
+                        of_kind
+                            .iter()
+                            .filter(|r| r.touchpoint == t.as_str())
+                            .map(|r| r.score),
+                    );
+                    let people = disclosure::people_in(&atoms, i..i + 1);
+                    (*t, rating_cell(kind, scale, &d, people, shown.levels[0][i], &[], min))
+                })
+                .collect();
+            cells.insert(kind, (overall, per_touchpoint));
+        }
+        out.push(month_cells(month, cells));
+    }
+    out
+}
+
+fn atoms_people(atoms: &[People]) -> usize {
+    disclosure::people_in(atoms, 0..atoms.len())
+}
+
+fn distribution(scores: impl Iterator<Item = i64>) -> Distribution {
+    let mut d = Distribution::new();
+    for score in scores {
+        *d.entry(score).or_default() += 1;
+    }
+    d
+}
+
+fn rating_cell(
+    kind: RatingKind,
+    scale: i64,
+    d: &Distribution,
+    people: usize,
+    shown: bool,
+    baseline: &[&Distribution],
+    min: usize,
+) -> RatingCell {
+    let Some(score) = figures::score(kind, scale, d) else {
+        return RatingCell::NoRatings;
+    };
+    if !shown {
+        return RatingCell::Withheld {
+            reason: withheld_reason(min),
+        };
+    }
+    let mut pooled = Distribution::new();
+    for d in baseline {
+        for (s, n) in d.iter() {
+            *pooled.entry(*s).or_default() += n;
+        }
+    }
+    let trend = figures::score(kind, scale, &pooled).map(|base| ScoreTrend {
+        baseline_score: round2(base),
+        baseline_months: baseline.len(),
+        change_points: round2(score - base),
+    });
+    RatingCell::Shown(RatingFigures {
+        people,
+        ratings: figures::ratings_in(d),
+        score: round2(score),
+        scale,
+        distribution: d.iter().map(|(s, n)| (s.to_string(), *n)).collect(),
+        trend,
+    })
+}
+
+fn month_cells(
+    month: &Span,
+    mut cells: HashMap<RatingKind, (RatingCell, Vec<(Touchpoint, RatingCell)>)>,
+) -> SatisfactionMonth {
+    let mut take = |kind| cells.remove(&kind).unwrap_or((RatingCell::NoRatings, Vec::new()));
+    let (csat, csat_t) = take(RatingKind::Csat);
+    let (nps, nps_t) = take(RatingKind::Nps);
+    let (ces, ces_t) = take(RatingKind::Ces);
+    let find = |list: &[(Touchpoint, RatingCell)], t: Touchpoint| {
+        list.iter()
+            .find(|(x, _)| *x == t)
+            .map_or(RatingCell::NoRatings, |(_, c)| c.clone())
+    };
+    let by_touchpoint = Touchpoint::ALL
+        .into_iter()
+        .filter(|t| [&csat_t, &nps_t, &ces_t].iter().any(|l| l.iter().any(|(x, _)| x == t)))
+        .map(|t| TouchpointCells {
+            touchpoint: t,
+            csat: find(&csat_t, t),
+            nps: find(&nps_t, t),
+            ces: find(&ces_t, t),
+        })
+        .collect();
+    SatisfactionMonth {
+        month: super::calendar::month_text(month.start),
+        start: month.start,
+        csat,
+        nps,
+        ces,
+        by_touchpoint,
+    }
+}
+
+/// Engagement per bucket: counts need no people; response times need enough cases.
+pub fn engagement(
+    days: &[AccountDayRow],
+    responses: &[ResponseRow],
+    periods: &[Span],
+    min: usize,
+) -> Vec<Engagement> {
+    periods
+        .iter()
+        .map(|period| {
+            let in_period = days.iter().filter(|d| period.contains(d.day));
+            let mut e = Engagement {
+                cases_opened: 0,
+                cases_closed: 0,
+                news_published: 0,
+                first_response: ResponseCell::NoCases,
+            };
+            for d in in_period {
+                e.cases_opened += d.cases_opened;
+                e.cases_closed += d.cases_closed;
+                e.news_published += d.news_published;
+            }
+            let mut hours: Vec<f64> = responses
+                .iter()
+                .filter(|r| period.contains(r.opened_at))
+                .map(|r| r.seconds as f64 / 3600.0)
+                .collect();
+            hours.sort_by(f64::total_cmp);
+            e.first_response = response_cell(&hours, min);
+            e
+        })
+        .collect()
+}
+
+fn response_cell(sorted_hours: &[f64], min: usize) -> ResponseCell {
+    match sorted_hours.len() {
+        0 => ResponseCell::NoCases,
+        n if n < min => ResponseCell::Withheld {
+            reason: format!("fewer than {min} cases"),
+        },
+        n => ResponseCell::Shown {
+            cases: n,
+            median_hours: figures::percentile(sorted_hours, 0.5).map_or(0.0, round2),
+            p90_hours: figures::percentile(sorted_hours, 0.9).map_or(0.0, round2),
+        },
+    }
+}

@@ -1,0 +1,99 @@
+//! `trohet analytics rebuild`: recomputes the rollups from the raw events, through the same
+//! [`write::apply`] ingest uses. Only months whose raw events are all still kept are
+//! recomputed (older ones keep the rollups they have); the last sign-in per account,
+//! free-text answers and survey rhythms are not derived from raw events and stay.
+
+use super::calendar::{add_months, month_start};
+use super::write::{self, Accepted};
+use crate::clock::UnixTime;
+use crate::db::{self, Db};
+use serde::Serialize;
+
+const PAGE: i64 = 5_000;
+
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Rebuilt {
+    /// The first day recomputed (`YYYY-MM-DD`); absent when there are no raw events.
+    pub from: Option<String>,
+    pub events: u64,
+}
+
+pub async fn rebuild(
+    db: &Db,
+    now: UnixTime,
+    raw_events_secs: i64,
+    negative_cap: i64,
+) -> Result<Rebuilt, sqlx::Error> {
+    let (oldest,): (Option<i64>,) = sqlx::query_as("select min(occurred_at) from analytics_event")
+        .fetch_one(db)
+        .await?;
+    let Some(oldest) = oldest else {
+        return Ok(Rebuilt::default());
+    };
+    let horizon = now - raw_events_secs;
+    let complete_from = match month_start(horizon) == horizon {
+        true => horizon,
+        false => add_months(horizon, 1),
+    };
+    let from = month_start(oldest).max(complete_from);
+    forget_rollups(db, from).await?;
+    let mut after = (from - 1, String::new());
+    let mut events = 0;
+    loop {
+        let rows: Vec<(String, String, String, Option<String>, String, i64, i64, String)> =
+            sqlx::query_as(
+                "select event_id, client_id, customer_account_id, pseudonym, event_type, \
+                 occurred_at, received_at, detail from analytics_event \
+                 where occurred_at > $1 or (occurred_at = $1 and event_id > $2) \
+                 order by occurred_at, event_id limit $3",
+            )
+            .bind(after.0)
+            .bind(&after.1)
+            .bind(PAGE)
+            .fetch_all(db)
+            .await?;
+        let Some(last) = rows.last() else {
+            break;
+        };
+        after = (last.5, last.0.clone());
+        let page: Vec<Accepted> = rows
+            .into_iter()
+            .filter_map(|(event_id, client_id, customer_id, pseudonym, kind, at, received, detail)| {
+                let detail = serde_json::from_str(&detail).ok()?;
+                Some(Accepted {
+                    event_id,
+                    client_id,
+                    customer_id,
+                    pseudonym,
+                    survey_key: None,
+                    occurred_at: at,
+                    received_at: received,
+                    fact: write::fact_from(&kind, &detail)?,
+                })
+            })
+            .collect();
+        events += page.len() as u64;
+        let mut tx = db::begin_write(db).await?;
+        write::replay(&mut tx, &page, negative_cap).await?;
+        tx.commit().await?;
+    }
+    Ok(Rebuilt {
+        from: Some(crate::clock::date_text(from)),
+        events,
+    })
+}
+
+async fn forget_rollups(db: &Db, from: UnixTime) -> Result<(), sqlx::Error> {
+    let mut tx = db::begin_write(db).await?;
+    for sql in [
+        "delete from analytics_activity_day where day >= $1",
+        "delete from analytics_activity_month where month >= $1",
+        "delete from analytics_account_day where day >= $1",
+        "delete from analytics_rating where occurred_at >= $1",
+        "delete from analytics_rater where last_rated_at >= $1",
+        "delete from analytics_case where coalesce(opened_at, first_response_at, closed_at) >= $1",
+    ] {
+        sqlx::query(sql).bind(from).execute(&mut **tx).await?;
+    }
+    tx.commit().await
+}

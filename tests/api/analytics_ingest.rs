@@ -3,9 +3,52 @@
 use serde_json::{Value, json};
 use trohet::clock::rfc3339;
 
-use crate::admin::support::{Api, direct};
+use trohet::admin::{NewMembership, NewPerson};
+
+use crate::admin::support::{Api, direct, service_token};
 use crate::consent_api::{backend_token, decide, portal_token};
-use crate::helpers::{TestApp, seed_simple_person, spawn_app};
+use crate::helpers::{PASSWORD, TestApp, seed_simple_person, spawn_app};
+
+/// `n` people in one new customer account, each granting `purposes` (recorded by staff on
+/// paper, so no sign-in is needed): (the account's id, the people's ids).
+pub async fn consenting_people(app: &TestApp, n: usize, purposes: &[&str]) -> (String, Vec<String>) {
+    let suffix = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+    let customer = app
+        .admin
+        .add_customer_account(&format!("Analytics {suffix}"))
+        .await
+        .expect("add customer account");
+    let staff = Api::new(app, Some(service_token(app, &["dpo"]).await));
+    let mut people = Vec::new();
+    for index in 0..n {
+        let person = app
+            .admin
+            .add_person(NewPerson {
+                email: format!("rater-{index}-{suffix}@example.test"),
+                display_name: format!("Rater {index} {suffix}"),
+                locale: Some("en".into()),
+                staff: false,
+                staff_roles: vec![],
+                memberships: vec![NewMembership {
+                    customer_account_id: customer.clone(),
+                    roles: vec!["member".into()],
+                }],
+                password: PASSWORD.into(),
+            })
+            .await
+            .expect("add person");
+        for purpose in purposes {
+            let body = json!({"purpose": purpose, "decision": "granted",
+                              "note": "signed form", "language": "en"});
+            let recorded = staff
+                .post(&format!("/api/v1/persons/{person}/consents"), body)
+                .await;
+            assert_eq!(recorded.status, 201, "{}", recorded.text);
+        }
+        people.push(person);
+    }
+    (customer, people)
+}
 
 /// A back-end's token with `analytics:write`.
 pub async fn events_token(app: &TestApp) -> String {

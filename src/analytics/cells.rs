@@ -35,7 +35,7 @@ pub struct ActivityFigures {
     /// Likes and comments.
     pub social: i64,
     /// Weighted feature use per day against the shown periods of the same kind in the
-    /// 90 days before this one.
+    /// baseline before this one: the 3 months before a month, the 90 days before a week or day.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trend: Option<Trend>,
 }
@@ -98,6 +98,7 @@ pub fn activity(
     rows: &[ActivityRow],
     months: &[Span],
     granularity: Granularity,
+    baseline_months: i64,
     min: usize,
 ) -> Vec<(Span, ActivityCell)> {
     let mut index: HashMap<&str, u32> = HashMap::new();
@@ -128,7 +129,7 @@ pub fn activity(
         };
         let shown = disclosure::decide(&tree, min);
         let (cells, flags): (Vec<std::ops::Range<usize>>, Vec<bool>) = match granularity {
-            Granularity::Month => (vec![0..days.len()], vec![shown.root]),
+            Granularity::Month => (std::iter::once(0..days.len()).collect(), vec![shown.root]),
             Granularity::Week => (weeks, shown.levels[0].clone()),
             Granularity::Day => (each_day, shown.levels[1].clone()),
         };
@@ -146,7 +147,7 @@ pub fn activity(
             out.push((span, cell));
         }
     }
-    add_activity_trends(&mut out);
+    add_activity_trends(&mut out, granularity, baseline_months);
     out
 }
 
@@ -175,8 +176,14 @@ fn sum_activity(
     figures
 }
 
-/// Weighted use per day against the shown buckets that ended within 90 days before.
-fn add_activity_trends(cells: &mut [(Span, ActivityCell)]) {
+/// Weighted use per day against the shown buckets of the baseline before each: the
+/// `baseline_months` calendar months before a month (as the signals and the portfolio
+/// read it), the 90 days before a week or a day.
+fn add_activity_trends(
+    cells: &mut [(Span, ActivityCell)],
+    granularity: Granularity,
+    baseline_months: i64,
+) {
     let levels: Vec<(Span, Option<f64>)> = cells
         .iter()
         .map(|(span, cell)| match cell {
@@ -184,13 +191,17 @@ fn add_activity_trends(cells: &mut [(Span, ActivityCell)]) {
             ActivityCell::Withheld { .. } => (*span, None),
         })
         .collect();
+    let baseline_start = |start: i64| match granularity {
+        Granularity::Month => add_months(start, -baseline_months),
+        _ => start - 90 * DAY,
+    };
     for (span, cell) in cells.iter_mut() {
         let ActivityCell::Shown(figures) = cell else {
             continue;
         };
         let baseline: Vec<f64> = levels
             .iter()
-            .filter(|(b, _)| b.end <= span.start && b.start >= span.start - 90 * DAY)
+            .filter(|(b, _)| b.end <= span.start && b.start >= baseline_start(span.start))
             .filter_map(|(_, level)| *level)
             .collect();
         let per_day = figures.feature_weight as f64 / span.days() as f64;
@@ -288,7 +299,7 @@ pub fn satisfaction(
                 .unwrap_or_default();
             let all = distribution(of_kind.iter().map(|r| r.score));
             let overall = rating_cell(kind, scale, &all, atoms_people(&atoms), shown.root, &baseline, min);
-            if shown.root {
+            if shown.root && !all.is_empty() {
                 shown_before.entry(kind).or_default().push((month.start, all));
             }
             let per_touchpoint = touchpoints

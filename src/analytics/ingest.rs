@@ -10,7 +10,6 @@ use super::rows::Rows;
 use super::write::{self, Accepted};
 use super::{ANALYTICS_PURPOSE, Analytics, SURVEYS_PURPOSE};
 use crate::clock::UnixTime;
-use crate::crypto;
 use crate::db::{self, Db, placeholders};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -148,7 +147,7 @@ impl Analytics {
             return Err("unknown customer account".into());
         }
         let mut accepted = Accepted {
-            event_id: crypto::random_id(),
+            event_id: write::new_event_id(),
             client_id: client_id.to_string(),
             customer_id: event.customer_id.clone(),
             pseudonym: None,

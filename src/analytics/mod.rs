@@ -8,7 +8,8 @@
 
 pub mod calendar;
 mod cells;
-mod csv;
+pub mod csv;
+pub mod demo;
 pub mod disclosure;
 pub mod error;
 pub mod event;
@@ -53,7 +54,7 @@ use write::Accepted;
 pub const ANALYTICS_PURPOSE: &str = "portal-analytics";
 /// The purpose ratings and survey timing need.
 pub const SURVEYS_PURPOSE: &str = "satisfaction-surveys";
-/// The client that sign-ins recorded by trohet itself are filed under.
+/// The namespace of the idempotency keys of sign-ins trohet records itself.
 const OWN_CLIENT: &str = "trohet";
 
 #[derive(Clone)]
@@ -125,8 +126,8 @@ impl Analytics {
             sign_in.sid, sign_in.client_id, sign_in.auth_time
         ));
         let login = Accepted {
-            event_id: crypto::random_id(),
-            client_id: OWN_CLIENT.to_string(),
+            event_id: write::new_event_id(),
+            client_id: sign_in.client_id.to_string(),
             customer_id: sign_in.customer_account_id.to_string(),
             pseudonym: Some(pseudonym::pseudonym(&secret, sign_in.customer_account_id)),
             survey_key: None,

@@ -68,7 +68,9 @@ fn already_exists(error: &sqlx::Error) -> bool {
 pub async fn older_than(db: &Db, cutoff: UnixTime) -> Result<Vec<String>, sqlx::Error> {
     let rows: Vec<(String,)> = sqlx::query_as(
         "select c.relname::text from pg_inherits i join pg_class c on c.oid = i.inhrelid \
-         join pg_class p on p.oid = i.inhparent where p.relname = 'analytics_event' \
+         join pg_class p on p.oid = i.inhparent \
+         join pg_namespace n on n.oid = p.relnamespace \
+         where p.relname = 'analytics_event' and n.nspname = current_schema() \
          order by c.relname",
     )
     .fetch_all(db)

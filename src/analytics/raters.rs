@@ -18,10 +18,11 @@ struct Rater {
 }
 
 type RaterKey = (String, String);
+/// A rating as it arrived: (time, event id, kind, scale, score).
+type Arrival<'a> = (UnixTime, &'a str, RatingKind, i64, i64);
 
 pub async fn update(tx: &mut Tx, events: &[Accepted], cap: i64) -> Result<(), sqlx::Error> {
-    let mut arrived: BTreeMap<RaterKey, Vec<(UnixTime, &str, RatingKind, i64, i64)>> =
-        BTreeMap::new();
+    let mut arrived: BTreeMap<RaterKey, Vec<Arrival>> = BTreeMap::new();
     for (e, pseudonym, r) in ratings(events) {
         arrived
             .entry((e.customer_id.clone(), pseudonym.to_string()))

@@ -40,38 +40,22 @@ pub async fn rebuild(
     let mut after = (from - 1, String::new());
     let mut events = 0;
     loop {
-        let rows: Vec<(String, String, String, Option<String>, String, i64, i64, String)> =
-            sqlx::query_as(
-                "select event_id, client_id, customer_account_id, pseudonym, event_type, \
-                 occurred_at, received_at, detail from analytics_event \
-                 where occurred_at > $1 or (occurred_at = $1 and event_id > $2) \
-                 order by occurred_at, event_id limit $3",
-            )
-            .bind(after.0)
-            .bind(&after.1)
-            .bind(PAGE)
-            .fetch_all(db)
-            .await?;
+        let rows: Vec<RawRow> = sqlx::query_as(
+            "select event_id, client_id, customer_account_id, pseudonym, event_type, \
+             occurred_at, received_at, detail from analytics_event \
+             where occurred_at > $1 or (occurred_at = $1 and event_id > $2) \
+             order by occurred_at, event_id limit $3",
+        )
+        .bind(after.0)
+        .bind(&after.1)
+        .bind(PAGE)
+        .fetch_all(db)
+        .await?;
         let Some(last) = rows.last() else {
             break;
         };
-        after = (last.5, last.0.clone());
-        let page: Vec<Accepted> = rows
-            .into_iter()
-            .filter_map(|(event_id, client_id, customer_id, pseudonym, kind, at, received, detail)| {
-                let detail = serde_json::from_str(&detail).ok()?;
-                Some(Accepted {
-                    event_id,
-                    client_id,
-                    customer_id,
-                    pseudonym,
-                    survey_key: None,
-                    occurred_at: at,
-                    received_at: received,
-                    fact: write::fact_from(&kind, &detail)?,
-                })
-            })
-            .collect();
+        after = (last.occurred_at, last.event_id.clone());
+        let page: Vec<Accepted> = rows.into_iter().filter_map(RawRow::accepted).collect();
         events += page.len() as u64;
         let mut tx = db::begin_write(db).await?;
         write::replay(&mut tx, &page, negative_cap).await?;
@@ -81,6 +65,34 @@ pub async fn rebuild(
         from: Some(crate::clock::date_text(from)),
         events,
     })
+}
+
+#[derive(sqlx::FromRow)]
+struct RawRow {
+    event_id: String,
+    client_id: String,
+    customer_account_id: String,
+    pseudonym: Option<String>,
+    event_type: String,
+    occurred_at: i64,
+    received_at: i64,
+    detail: String,
+}
+
+impl RawRow {
+    fn accepted(self) -> Option<Accepted> {
+        let detail = serde_json::from_str(&self.detail).ok()?;
+        Some(Accepted {
+            fact: write::fact_from(&self.event_type, &detail)?,
+            event_id: self.event_id,
+            client_id: self.client_id,
+            customer_id: self.customer_account_id,
+            pseudonym: self.pseudonym,
+            survey_key: None,
+            occurred_at: self.occurred_at,
+            received_at: self.received_at,
+        })
+    }
 }
 
 async fn forget_rollups(db: &Db, from: UnixTime) -> Result<(), sqlx::Error> {

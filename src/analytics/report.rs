@@ -91,10 +91,11 @@ impl Analytics {
         let rating_rows = read::ratings(&self.db, customer, loaded).await?;
         let days = read::account_days(&self.db, customer, loaded).await?;
         let responses = read::responses(&self.db, customer, loaded).await?;
-        let activity = cells::activity(&activity_rows, &months, granularity, min);
+        let activity =
+            cells::activity(&activity_rows, &months, granularity, baseline_months, min);
         let month_activity = match granularity {
             Granularity::Month => activity.clone(),
-            _ => cells::activity(&activity_rows, &months, Granularity::Month, min),
+            _ => cells::activity(&activity_rows, &months, Granularity::Month, baseline_months, min),
         };
         let satisfaction = cells::satisfaction(
             &rating_rows,
@@ -122,7 +123,7 @@ impl Analytics {
         let judged = months
             .iter()
             .rev()
-            .find(|m| m.end <= now && m.end <= span.end)
+            .find(|m| m.start >= span.start && m.end <= now && m.end <= span.end)
             .copied();
         let mut health = CustomerHealth {
             customer_id: customer.to_string(),

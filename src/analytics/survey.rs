@@ -63,6 +63,15 @@ impl Analytics {
             .person_of(client_id, sub)
             .await?
             .ok_or(AnalyticsError::UnknownSubject)?;
+        // A public `sub` names a person who may not exist.
+        let exists: Option<(String,)> =
+            sqlx::query_as("select person_id from person where person_id = $1")
+                .bind(&person)
+                .fetch_optional(&self.db)
+                .await?;
+        if exists.is_none() {
+            return Err(AnalyticsError::UnknownSubject);
+        }
         let ids = [person.clone()];
         if !self.consent.granting_among(SURVEYS_PURPOSE, &ids).await?.contains(&person) {
             return Ok(Due::NoConsent);

@@ -24,6 +24,12 @@ pub struct Accepted {
     pub fact: Fact,
 }
 
+/// A new event's id: time-ordered (UUIDv7), so the raw table's index grows at its end
+/// instead of splitting pages all over a file of millions of rows.
+pub fn new_event_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
 /// What a rollup row adds up.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 struct Activity {

@@ -43,7 +43,8 @@ pub enum ClientCommand {
         roles: Vec<String>,
         /// An extra scope the client may request: `admin` (people's tokens for the admin
         /// API), `consent` (people's tokens read and record their consent), `consent:read`
-        /// (its own token reads anyone's consent)
+        /// (its own token reads anyone's consent), `audience:read`, `analytics:write` (its
+        /// own token sends portal events), `surveys:read` (asks when to survey a person)
         #[arg(long = "scope", value_name = "SCOPE")]
         scopes: Vec<String>,
     },

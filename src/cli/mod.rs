@@ -1,7 +1,8 @@
 //! The command line: `trohet serve`, `migrate`, `policies check`, `keys rotate`, the
 //! administrative `customer`, `person`, `membership` and `client` commands, and
 //! `purposes check`, `consent show|record`, and the DPO's `person export|erase|hold|release`
-//! and `dsr list|show|add|status`. Scripts depend
+//! and `dsr list|show|add|status`, customer health's `analytics rebuild|health|portfolio`
+//! and `demo generate`. Scripts depend
 //! on these names. Passwords come only from standard input, never from arguments.
 
 use crate::authz::Policies;
@@ -9,6 +10,7 @@ use crate::config::Config;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+mod analytics;
 mod audit;
 mod clients;
 mod consent;
@@ -16,9 +18,11 @@ mod demo;
 mod people;
 mod privacy;
 
+use analytics::AnalyticsCommand;
 use audit::AuditCommand;
 use clients::ClientCommand;
 use consent::{ConsentCommand, PurposesCommand};
+use demo::DemoCommand;
 use people::{CustomerCommand, InviteArgs, MembershipCommand, PersonCommand};
 
 #[derive(Parser, Debug)]
@@ -125,6 +129,16 @@ enum Command {
         #[command(subcommand)]
         command: privacy::RetentionCommand,
     },
+    /// Customer health: rebuild the rollups, one account's report, the portfolio
+    Analytics {
+        #[command(subcommand)]
+        command: AnalyticsCommand,
+    },
+    /// Synthetic data for trying trohet out
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -215,15 +229,17 @@ impl Cli {
             Command::Consent { command } => consent::consent(&config, command, json).await,
             Command::Dsr { command } => privacy::dsr(&config, command, json).await,
             Command::Retention { command } => privacy::retention(&config, command, json).await,
+            Command::Analytics { command } => analytics::analytics(&config, command, json).await,
+            Command::Demo { command } => demo::demo(&config, command, json).await,
         }
     }
 }
 
 async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
     config.server.demo = demo;
-    let app = crate::App::build(config).await?;
+    let app = crate::App::build(config.clone()).await?;
     if demo {
-        demo::seed_and_explain(&app).await?;
+        demo::seed_and_explain(&app, &config).await?;
     }
     app.run_until_stopped().await
 }

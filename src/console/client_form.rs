@@ -7,7 +7,8 @@ use super::request::Visit;
 use crate::oidc::client::{Client, GrantType, NewClient, optional_uri};
 use crate::oidc::jws::SigningAlg;
 use crate::oidc::scope::{
-    ADMIN_SCOPE, AUDIENCE_READ_SCOPE, CONSENT_READ_SCOPE, CONSENT_SCOPE, REGISTERED_SCOPES,
+    ADMIN_SCOPE, ANALYTICS_WRITE_SCOPE, AUDIENCE_READ_SCOPE, CONSENT_READ_SCOPE, CONSENT_SCOPE,
+    REGISTERED_SCOPES, SURVEYS_READ_SCOPE,
     STANDARD_SCOPES,
 };
 use maud::{Markup, html};
@@ -112,6 +113,8 @@ pub fn fields(
             (CONSENT_SCOPE, words.consent_scope),
             (CONSENT_READ_SCOPE, words.consent_read_scope),
             (AUDIENCE_READ_SCOPE, words.audience_read_scope),
+            (ANALYTICS_WRITE_SCOPE, words.analytics_write_scope),
+            (SURVEYS_READ_SCOPE, words.surveys_read_scope),
         ] {
             label.check {
                 input type="checkbox" name=(format!("scope.{scope}")) checked[client.extra_scopes.iter().any(|s| s == scope)];

@@ -5,6 +5,7 @@
 //! with it; a failure on our side is logged once, with its chain, and shown as 503.
 
 use super::Words;
+use crate::analytics::AnalyticsError;
 use crate::identity::IdentityError;
 use crate::oidc::admin::AdminError;
 use crate::web::api::{Kind, Problem};
@@ -59,6 +60,20 @@ pub fn clients(locale: Locale, operation: &str, error: AdminError) -> Result<Ref
         | AdminError::Client(ClientError::Database(_))
         | AdminError::Key(_)
         | AdminError::NoVault => Err(unavailable(locale, operation, &error)),
+        other => refusal(locale, Problem::from(other)),
+    }
+}
+
+/// The customer health reports' error, mapped the same way: a span the visitor can
+/// correct is a refusal for the form; someone without `analytics.read` gets the 403 or 404
+/// page the authorization decided.
+pub fn analytics(
+    locale: Locale,
+    operation: &str,
+    error: AnalyticsError,
+) -> Result<Refusal, Response> {
+    match error {
+        AnalyticsError::Database(_) => Err(unavailable(locale, operation, &error)),
         other => refusal(locale, Problem::from(other)),
     }
 }

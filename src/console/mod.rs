@@ -16,6 +16,9 @@ mod consents;
 mod customers;
 mod errors;
 mod forms;
+mod health;
+mod health_page;
+mod health_text;
 mod keys;
 mod members;
 mod people;
@@ -25,6 +28,7 @@ mod persons;
 mod privacy;
 mod privacy_text;
 mod request;
+mod svg;
 mod text;
 
 use crate::audit::routes::AuditApi;
@@ -68,6 +72,7 @@ pub fn router(console: Arc<Console>) -> Router {
         .merge(audit::router())
         .merge(consents::router())
         .merge(privacy::router())
+        .merge(health::router())
         .with_state(console)
 }
 
@@ -189,6 +194,12 @@ impl Console {
             nav.push((
                 "/console/consents",
                 consent_text::ConsentWords::of(visitor.locale).title,
+            ));
+        }
+        if staff("analytics.read") {
+            nav.push((
+                "/console/health",
+                health_text::HealthWords::of(visitor.locale).title,
             ));
         }
         if staff("dsr.read") {

@@ -633,6 +633,27 @@ async fn routes(app: &TestApp, w: &World, n: usize) -> Vec<Route> {
             "audit.read",
             Scope::Staff,
         ),
+        r(
+            "GET",
+            format!("/api/v1/customers/{a}/health"),
+            None,
+            "analytics.read",
+            Scope::Staff,
+        ),
+        r(
+            "GET",
+            format!("/api/v1/customers/{b}/health?granularity=week&format=csv"),
+            None,
+            "analytics.read",
+            Scope::Staff,
+        ),
+        r(
+            "GET",
+            "/api/v1/health".into(),
+            None,
+            "analytics.read",
+            Scope::Staff,
+        ),
     ];
     routes.extend(privacy_routes(app, w, n).await);
     for route in &mut routes {
@@ -645,14 +666,16 @@ async fn routes(app: &TestApp, w: &World, n: usize) -> Vec<Route> {
 
 /// Every documented admin route except those reached without a principal: by clients
 /// with their own credentials or scopes, by a person's `consent` token, or by anyone
-/// (consent_api.rs tests those).
+/// (consent_api.rs, analytics_ingest.rs and analytics_surveys.rs test those).
 fn documented(document: &Value) -> BTreeSet<(String, String)> {
-    const NOT_ADMIN: [&str; 5] = [
+    const NOT_ADMIN: [&str; 7] = [
         "/api/v1/permissions/check",
         "/api/v1/purposes",
         "/api/v1/me/consents",
         "/api/v1/consents/{sub}",
         "/api/v1/audiences/{purpose}",
+        "/api/v1/events",
+        "/api/v1/surveys/due",
     ];
     let mut all = BTreeSet::new();
     for (path, item) in document["paths"].as_object().unwrap() {
@@ -697,6 +720,7 @@ fn template(route_path: &str) -> String {
             "run",
             "dsr",
             "status",
+            "health",
         ];
         out.push(if known.contains(&part) || i < 3 {
             part.to_string()
@@ -741,6 +765,7 @@ async fn every_route_answers_every_principal_as_roles_toml_says() {
     let admin = staff(&app, "admin@owner.test", "admin").await;
     let dpo = staff(&app, "dpo@owner.test", "dpo").await;
     let support = staff(&app, "support@owner.test", "support").await;
+    let success = staff(&app, "success@owner.test", "customer-success").await;
     let who = |name, staff_roles: &[&'static str], roles_in_a: &[&'static str], without| Who {
         name,
         staff_roles: staff_roles.to_vec(),
@@ -759,6 +784,10 @@ async fn every_route_answers_every_principal_as_roles_toml_says() {
         (
             who("support", &["support"], &[], false),
             person_token(&app, &support, &["openid", "admin"]).await,
+        ),
+        (
+            who("customer success", &["customer-success"], &[], false),
+            person_token(&app, &success, &["openid", "admin"]).await,
         ),
         (
             who(

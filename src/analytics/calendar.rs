@@ -133,7 +133,13 @@ mod tests {
         let starts: Vec<String> = weeks.iter().map(|w| clock::date_text(w.start)).collect();
         assert_eq!(
             starts,
-            ["2028-02-01", "2028-02-08", "2028-02-15", "2028-02-22", "2028-02-29"]
+            [
+                "2028-02-01",
+                "2028-02-08",
+                "2028-02-15",
+                "2028-02-22",
+                "2028-02-29"
+            ]
         );
         assert_eq!(weeks[4].days(), 1);
         assert_eq!(weeks[3].days(), 7);

@@ -1,9 +1,10 @@
 //! Customer health as CSV: one row per period of an account, or per account of the
 //! portfolio. A withheld figure is the word `withheld`, never a number.
 
-use super::cells::{ActivityCell, RatingCell, ResponseCell};
+use super::cells::{ActivityCell, ResponseCell};
 use super::portfolio::Portfolio;
 use super::report::CustomerHealth;
+use super::satisfaction::RatingCell;
 use crate::web::csv::line;
 
 const WITHHELD: &str = "withheld";

@@ -60,7 +60,9 @@ pub enum EventType {
     NewsPublished,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RatingKind {
     Csat,
@@ -92,7 +94,9 @@ impl RatingKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Touchpoint {
     Purchase,
@@ -237,7 +241,9 @@ pub fn check(
         return Err("occurred_at is in the future".into());
     }
     if occurred_at < oldest {
-        return Err("occurred_at is older than raw events are kept (policies/retention.toml)".into());
+        return Err(
+            "occurred_at is older than raw events are kept (policies/retention.toml)".into(),
+        );
     }
     let about_person = matches!(
         event.event_type,
@@ -246,7 +252,9 @@ pub fn check(
     match (&event.sub, about_person) {
         (None, true) => return Err("sub is required for this type".into()),
         (Some(_), false) => {
-            return Err("staff engagement events are about the customer account: send no sub".into());
+            return Err(
+                "staff engagement events are about the customer account: send no sub".into(),
+            );
         }
         (Some(sub), true) => bounded("sub", sub, 255)?,
         (None, false) => {}
@@ -263,13 +271,19 @@ pub fn check(
 
 fn fact_of(event: &IncomingEvent, policy: &AnalyticsPolicy) -> Result<Fact, String> {
     let case_id = || -> Result<String, String> {
-        let id = event.case_id.clone().ok_or("case_id is required for this type")?;
+        let id = event
+            .case_id
+            .clone()
+            .ok_or("case_id is required for this type")?;
         bounded("case_id", &id, MAX_ID_CHARS)?;
         Ok(id)
     };
     Ok(match event.event_type {
         EventType::FeatureUsed => {
-            let feature = event.feature.clone().ok_or("feature is required for feature_used")?;
+            let feature = event
+                .feature
+                .clone()
+                .ok_or("feature is required for feature_used")?;
             let weight = policy.weight(&feature).ok_or_else(|| {
                 format!("unknown feature `{feature}` (not in policies/analytics.toml)")
             })?;
@@ -277,11 +291,19 @@ fn fact_of(event: &IncomingEvent, policy: &AnalyticsPolicy) -> Result<Fact, Stri
         }
         EventType::Rating => Fact::Rating(rating_of(event, policy)?),
         EventType::Social => Fact::Social {
-            action: event.action.ok_or("action (like or comment) is required for social")?,
+            action: event
+                .action
+                .ok_or("action (like or comment) is required for social")?,
         },
-        EventType::CaseOpened => Fact::CaseOpened { case_id: case_id()? },
-        EventType::CaseFirstResponse => Fact::CaseFirstResponse { case_id: case_id()? },
-        EventType::CaseClosed => Fact::CaseClosed { case_id: case_id()? },
+        EventType::CaseOpened => Fact::CaseOpened {
+            case_id: case_id()?,
+        },
+        EventType::CaseFirstResponse => Fact::CaseFirstResponse {
+            case_id: case_id()?,
+        },
+        EventType::CaseClosed => Fact::CaseClosed {
+            case_id: case_id()?,
+        },
         EventType::NewsPublished => Fact::NewsPublished {
             item_id: optional_id(&event.item_id)?,
         },
@@ -289,9 +311,13 @@ fn fact_of(event: &IncomingEvent, policy: &AnalyticsPolicy) -> Result<Fact, Stri
 }
 
 fn rating_of(event: &IncomingEvent, policy: &AnalyticsPolicy) -> Result<Rating, String> {
-    let kind = event.kind.ok_or("kind (csat, nps or ces) is required for rating")?;
+    let kind = event
+        .kind
+        .ok_or("kind (csat, nps or ces) is required for rating")?;
     let score = event.score.ok_or("score is required for rating")?;
-    let touchpoint = event.touchpoint.ok_or("touchpoint is required for rating")?;
+    let touchpoint = event
+        .touchpoint
+        .ok_or("touchpoint is required for rating")?;
     let scale = match kind {
         RatingKind::Csat => policy.csat_scale,
         RatingKind::Nps => 10,
@@ -300,7 +326,10 @@ fn rating_of(event: &IncomingEvent, policy: &AnalyticsPolicy) -> Result<Rating, 
     if let Some(sent) = event.scale
         && sent != scale
     {
-        return Err(format!("{} is rated on a scale to {scale} here, not {sent}", kind.as_str()));
+        return Err(format!(
+            "{} is rated on a scale to {scale} here, not {sent}",
+            kind.as_str()
+        ));
     }
     if !(kind.lowest()..=scale).contains(&score) {
         return Err(format!(
@@ -311,7 +340,9 @@ fn rating_of(event: &IncomingEvent, policy: &AnalyticsPolicy) -> Result<Rating, 
     }
     let answer = match &event.answer {
         Some(text) if text.chars().count() > MAX_ANSWER_CHARS => {
-            return Err(format!("answer is longer than {MAX_ANSWER_CHARS} characters"));
+            return Err(format!(
+                "answer is longer than {MAX_ANSWER_CHARS} characters"
+            ));
         }
         Some(text) if text.trim().is_empty() => None,
         other => other.clone(),

@@ -32,7 +32,11 @@ pub fn score(kind: RatingKind, scale: i64, distribution: &Distribution) -> Optio
         RatingKind::Csat => 100.0 * count(&|s| s >= scale - 1) / total,
         RatingKind::Nps => 100.0 * (count(&|s| s >= 9) - count(&|s| s <= 6)) / total,
         RatingKind::Ces => {
-            distribution.iter().map(|(s, n)| (s * n) as f64).sum::<f64>() / total
+            distribution
+                .iter()
+                .map(|(s, n)| (s * n) as f64)
+                .sum::<f64>()
+                / total
         }
     })
 }

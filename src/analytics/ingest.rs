@@ -167,7 +167,10 @@ impl Analytics {
         if !known.memberships[person].contains(&event.customer_id) {
             return Err("the person is not a member of that customer account".into());
         }
-        let granted = known.granting.get(purpose).is_some_and(|g| g.contains(person));
+        let granted = known
+            .granting
+            .get(purpose)
+            .is_some_and(|g| g.contains(person));
         let Some(secret) = known.secrets.get(person).filter(|_| granted) else {
             return Ok(None);
         };
@@ -210,7 +213,12 @@ impl Analytics {
             .filter(|(key, _)| new.contains(key))
             .map(|(_, event)| event)
             .collect();
-        write::apply(&mut tx, &fresh, self.policy.signals.unhappy_person.negative_in_a_row).await?;
+        write::apply(
+            &mut tx,
+            &fresh,
+            self.policy.signals.unhappy_person.negative_in_a_row,
+        )
+        .await?;
         tx.commit().await?;
         Ok((fresh.len(), total - fresh.len()))
     }

@@ -24,19 +24,19 @@ pub mod read;
 pub mod rebuild;
 pub mod report;
 pub mod retention;
+mod rollups;
 pub mod routes;
 mod rows;
+mod satisfaction;
 pub mod signals;
 pub mod subject;
 pub mod survey;
 pub mod write;
 
-pub use cells::{
-    ActivityCell, ActivityFigures, Engagement, RatingCell, RatingFigures, ResponseCell,
-    SatisfactionMonth, ScoreTrend, TouchpointCells,
-};
+pub use cells::{ActivityCell, ActivityFigures, Engagement, ResponseCell};
 pub use error::AnalyticsError;
 pub use policy::AnalyticsPolicy;
+pub use satisfaction::{RatingCell, RatingFigures, SatisfactionMonth, ScoreTrend, TouchpointCells};
 
 use crate::authz::{Policies, Principal};
 use crate::clock::Clock;
@@ -106,8 +106,14 @@ impl Analytics {
     /// session and authentication; starts their survey rhythm if they grant surveys.
     pub async fn record_sign_in(&self, sign_in: &SignIn<'_>) -> Result<(), AnalyticsError> {
         let person = [sign_in.person_id.to_string()];
-        let counted = self.consent.granting_among(ANALYTICS_PURPOSE, &person).await?;
-        let surveyed = self.consent.granting_among(SURVEYS_PURPOSE, &person).await?;
+        let counted = self
+            .consent
+            .granting_among(ANALYTICS_PURPOSE, &person)
+            .await?;
+        let surveyed = self
+            .consent
+            .granting_among(SURVEYS_PURPOSE, &person)
+            .await?;
         if counted.is_empty() && surveyed.is_empty() {
             return Ok(());
         }

@@ -41,7 +41,10 @@ impl Partitions {
 }
 
 pub fn name(month: UnixTime) -> String {
-    format!("analytics_event_{}", clock::date_text(month)[..7].replace('-', "_"))
+    format!(
+        "analytics_event_{}",
+        clock::date_text(month)[..7].replace('-', "_")
+    )
 }
 
 async fn create(db: &Db, month: UnixTime) -> Result<(), sqlx::Error> {

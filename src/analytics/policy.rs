@@ -156,10 +156,19 @@ impl AnalyticsPolicy {
         let s = &file.signals;
         let rules = [
             (s.declining.span().start, s.declining.get_ref().version),
-            (s.unhappy_person.span().start, s.unhappy_person.get_ref().version),
+            (
+                s.unhappy_person.span().start,
+                s.unhappy_person.get_ref().version,
+            ),
             (s.dormant.span().start, s.dormant.get_ref().version),
-            (s.slow_response.span().start, s.slow_response.get_ref().version),
-            (file.reference.span().start, file.reference.get_ref().version),
+            (
+                s.slow_response.span().start,
+                s.slow_response.get_ref().version,
+            ),
+            (
+                file.reference.span().start,
+                file.reference.get_ref().version,
+            ),
         ];
         if let Some((at, _)) = rules.iter().find(|(_, version)| *version < 1) {
             return Err(source.error(*at, "a rule's version must be 1 or more"));
@@ -178,8 +187,7 @@ impl AnalyticsPolicy {
         };
         let surveys = SurveyIntervals {
             first_after_secs: within(&file.surveys.first_after_days, 0..=366)? * DAY,
-            after_first_answer_secs: within(&file.surveys.after_first_answer_days, 1..=366)?
-                * DAY,
+            after_first_answer_secs: within(&file.surveys.after_first_answer_days, 1..=366)? * DAY,
             every_secs: within(&file.surveys.every_days, 1..=366)? * DAY,
         };
         Ok(AnalyticsPolicy {
@@ -201,9 +209,9 @@ impl AnalyticsPolicy {
 fn is_feature_key(key: &str) -> bool {
     !key.is_empty()
         && key.len() <= 64
-        && key.chars().all(|c| {
-            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_')
-        })
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
 }
 
 #[cfg(test)]

@@ -218,7 +218,11 @@ impl Analytics {
                 social,
                 trend: None,
             };
-            accounts.entry(customer).or_default().activity.insert(m, figures);
+            accounts
+                .entry(customer)
+                .or_default()
+                .activity
+                .insert(m, figures);
         }
         let distributions: Vec<(String, i64, String, i64, i64)> = sqlx::query_as(
             "select customer_account_id, month, kind, score, count(*) from analytics_rating \

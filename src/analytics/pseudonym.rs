@@ -45,7 +45,9 @@ pub async fn secrets(
 
 /// One person's secret, if they still have one.
 pub async fn secret_of(db: &Db, person_id: &str) -> Result<Option<[u8; 32]>, sqlx::Error> {
-    Ok(secrets(db, &[person_id.to_string()]).await?.remove(person_id))
+    Ok(secrets(db, &[person_id.to_string()])
+        .await?
+        .remove(person_id))
 }
 
 fn decode(text: &str) -> Option<[u8; 32]> {

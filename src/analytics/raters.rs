@@ -4,8 +4,9 @@
 //! stored ratings, so the result never depends on the order events arrived in.
 
 use super::event::{RatingKind, negative};
+use super::rollups::ratings;
 use super::rows::Rows;
-use super::write::{Accepted, ratings};
+use super::write::Accepted;
 use crate::clock::UnixTime;
 use crate::db::{Tx, placeholders};
 use std::collections::{BTreeMap, HashMap};

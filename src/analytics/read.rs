@@ -41,7 +41,11 @@ pub struct ResponseRow {
     pub seconds: i64,
 }
 
-pub async fn activity(db: &Db, customer: &str, span: Span) -> Result<Vec<ActivityRow>, sqlx::Error> {
+pub async fn activity(
+    db: &Db,
+    customer: &str,
+    span: Span,
+) -> Result<Vec<ActivityRow>, sqlx::Error> {
     sqlx::query_as(
         "select day, pseudonym, logins, feature_uses, feature_weight, social \
          from analytics_activity_day where customer_account_id = $1 and day >= $2 and day < $3",
@@ -81,7 +85,11 @@ pub async fn account_days(
     .await
 }
 
-pub async fn responses(db: &Db, customer: &str, span: Span) -> Result<Vec<ResponseRow>, sqlx::Error> {
+pub async fn responses(
+    db: &Db,
+    customer: &str,
+    span: Span,
+) -> Result<Vec<ResponseRow>, sqlx::Error> {
     sqlx::query_as(
         "select opened_at, first_response_at - opened_at as seconds from analytics_case \
          where customer_account_id = $1 and opened_at >= $2 and opened_at < $3 \

@@ -4,13 +4,14 @@
 //! `calendar.rs`): `from` and `to` are widened to whole months, so no two reports can be
 //! subtracted to isolate a few days.
 
+use super::Analytics;
 use super::calendar::{self, Granularity, Span, add_months, buckets, month_start};
-use super::cells::{self, ActivityCell, Engagement, RatingCell, SatisfactionMonth};
+use super::cells::{self, ActivityCell, Engagement};
 use super::error::AnalyticsError;
 use super::event::RatingKind;
 use super::read;
+use super::satisfaction::{self, RatingCell, SatisfactionMonth};
 use super::signals::{self, MonthFigures, Signal};
-use super::Analytics;
 use crate::authz::Principal;
 use crate::clock::{self, UnixTime};
 use serde::{Deserialize, Serialize};
@@ -91,13 +92,18 @@ impl Analytics {
         let rating_rows = read::ratings(&self.db, customer, loaded).await?;
         let days = read::account_days(&self.db, customer, loaded).await?;
         let responses = read::responses(&self.db, customer, loaded).await?;
-        let activity =
-            cells::activity(&activity_rows, &months, granularity, baseline_months, min);
+        let activity = cells::activity(&activity_rows, &months, granularity, baseline_months, min);
         let month_activity = match granularity {
             Granularity::Month => activity.clone(),
-            _ => cells::activity(&activity_rows, &months, Granularity::Month, baseline_months, min),
+            _ => cells::activity(
+                &activity_rows,
+                &months,
+                Granularity::Month,
+                baseline_months,
+                min,
+            ),
         };
-        let satisfaction = cells::satisfaction(
+        let satisfaction = satisfaction::satisfaction(
             &rating_rows,
             &months,
             |kind| self.scale_of(kind),
@@ -141,8 +147,15 @@ impl Analytics {
         };
         if let Some(month) = judged {
             let figures = MonthFigures {
-                median_response_hours: median_of(&cells::engagement(&days, &responses, &[month], min)),
-                ..self.month_figures(customer, month, &month_activity, &satisfaction).await?
+                median_response_hours: median_of(&cells::engagement(
+                    &days,
+                    &responses,
+                    &[month],
+                    min,
+                )),
+                ..self
+                    .month_figures(customer, month, &month_activity, &satisfaction)
+                    .await?
             };
             let evaluation = signals::evaluate(&figures, &self.policy, now);
             health.signals = evaluation.signals;
@@ -236,7 +249,9 @@ pub fn requested_span(query: &HealthQuery, now: UnixTime) -> Result<Span, Analyt
         None => add_months(to, -11),
     };
     if from > to {
-        return Err(AnalyticsError::Validation("from must not be after to".into()));
+        return Err(AnalyticsError::Validation(
+            "from must not be after to".into(),
+        ));
     }
     if add_months(from, MAX_MONTHS) <= to {
         return Err(AnalyticsError::Validation(format!(

@@ -46,9 +46,15 @@ pub async fn prune(
         }
     }
     let by_day = Step { db, dry_run };
-    pruned.raw_events += by_day.delete("analytics_event", "occurred_at", raw_cutoff).await?;
-    pruned.answers = by_day.delete("analytics_answer", "occurred_at", raw_cutoff).await?;
-    by_day.delete("analytics_event_key", "received_at", raw_cutoff).await?;
+    pruned.raw_events += by_day
+        .delete("analytics_event", "occurred_at", raw_cutoff)
+        .await?;
+    pruned.answers = by_day
+        .delete("analytics_answer", "occurred_at", raw_cutoff)
+        .await?;
+    by_day
+        .delete("analytics_event_key", "received_at", raw_cutoff)
+        .await?;
     let rollup_cutoff = now - rollup_secs;
     for (table, column) in [
         ("analytics_activity_day", "day"),
@@ -71,14 +77,18 @@ struct Step<'a> {
 impl Step<'_> {
     /// Deletes the rows whose `column` is before `cutoff`, a day of them at a time from
     /// the oldest.
-    async fn delete(&self, table: &str, column: &str, cutoff: UnixTime) -> Result<u64, sqlx::Error> {
+    async fn delete(
+        &self,
+        table: &str,
+        column: &str,
+        cutoff: UnixTime,
+    ) -> Result<u64, sqlx::Error> {
         if self.dry_run {
-            let (count,): (i64,) = sqlx::query_as(&format!(
-                "select count(*) from {table} where {column} < $1"
-            ))
-            .bind(cutoff)
-            .fetch_one(self.db)
-            .await?;
+            let (count,): (i64,) =
+                sqlx::query_as(&format!("select count(*) from {table} where {column} < $1"))
+                    .bind(cutoff)
+                    .fetch_one(self.db)
+                    .await?;
             return Ok(count as u64);
         }
         let (oldest,): (Option<i64>,) =
@@ -92,12 +102,10 @@ impl Step<'_> {
         while from < cutoff {
             let until = (from + DAY).min(cutoff);
             let mut tx = db::begin_write(self.db).await?;
-            let done = sqlx::query(&format!(
-                "delete from {table} where {column} < $1"
-            ))
-            .bind(until)
-            .execute(&mut **tx)
-            .await?;
+            let done = sqlx::query(&format!("delete from {table} where {column} < $1"))
+                .bind(until)
+                .execute(&mut **tx)
+                .await?;
             tx.commit().await?;
             deleted += done.rows_affected();
             from = until;

@@ -154,6 +154,9 @@ fn wants_csv(format: Option<&str>) -> Result<bool, Problem> {
     match format {
         None | Some("json") => Ok(false),
         Some("csv") => Ok(true),
-        Some(_) => Err(Problem::new(Kind::InvalidRequest, "format must be json or csv")),
+        Some(_) => Err(Problem::new(
+            Kind::InvalidRequest,
+            "format must be json or csv",
+        )),
     }
 }

@@ -67,7 +67,12 @@ pub fn evaluate(f: &MonthFigures, policy: &AnalyticsPolicy, now: UnixTime) -> Ev
              NPS detractor",
             f.raters, unhappy.negative_in_a_row
         );
-        raise("unhappy_person", unhappy.version, unhappy.weight, vec![reason]);
+        raise(
+            "unhappy_person",
+            unhappy.version,
+            unhappy.weight,
+            vec![reason],
+        );
     }
     let dormant = rules.dormant;
     if let Some(last) = f.last_login_at
@@ -116,8 +121,12 @@ fn declining(f: &MonthFigures, policy: &AnalyticsPolicy) -> Option<Vec<String>> 
     )];
     let fell = |name: &str, now: Option<f64>, base: Option<f64>| {
         let (now, base) = (now?, base?);
-        (base - now >= rule.satisfaction_drop_points)
-            .then(|| format!("{name} fell {:.0} points ({now:.0} against {base:.0})", base - now))
+        (base - now >= rule.satisfaction_drop_points).then(|| {
+            format!(
+                "{name} fell {:.0} points ({now:.0} against {base:.0})",
+                base - now
+            )
+        })
     };
     let satisfaction: Vec<String> = [
         fell("NPS", f.nps, f.nps_baseline),
@@ -192,7 +201,10 @@ mod tests {
         };
         assert!(evaluate(&f, &policy(), NOW).signals.is_empty());
         f.raters = 5;
-        assert_eq!(evaluate(&f, &policy(), NOW).signals[0].rule, "unhappy_person");
+        assert_eq!(
+            evaluate(&f, &policy(), NOW).signals[0].rule,
+            "unhappy_person"
+        );
     }
 
     #[test]

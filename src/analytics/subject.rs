@@ -12,13 +12,11 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 
 /// Pseudonym → customer account, over every customer account there is.
-async fn pseudonyms_of(
-    db: &Db,
-    secret: &[u8; 32],
-) -> Result<HashMap<String, String>, sqlx::Error> {
-    let accounts: Vec<(String,)> = sqlx::query_as("select customer_account_id from customer_account")
-        .fetch_all(db)
-        .await?;
+async fn pseudonyms_of(db: &Db, secret: &[u8; 32]) -> Result<HashMap<String, String>, sqlx::Error> {
+    let accounts: Vec<(String,)> =
+        sqlx::query_as("select customer_account_id from customer_account")
+            .fetch_all(db)
+            .await?;
     Ok(accounts
         .into_iter()
         .map(|(id,)| (pseudonym(secret, &id), id))
@@ -62,9 +60,11 @@ pub async fn export(db: &Db, person_id: &str) -> Result<Value, sqlx::Error> {
         .fetch_all(db)
         .await?;
         for (_, customer, month, logins, uses, weight, social) in rows {
-            months.push(json!({"customer_id": customer, "month": super::calendar::month_text(month),
+            months.push(
+                json!({"customer_id": customer, "month": super::calendar::month_text(month),
                 "logins": logins, "feature_uses": uses, "feature_weight": weight,
-                "social": social}));
+                "social": social}),
+            );
         }
         let rows: Vec<(String, String, i64, String)> = bind_all(
             &format!(
@@ -128,10 +128,14 @@ pub async fn forget(tx: &mut Tx, person_id: &str) -> Result<u64, sqlx::Error> {
     let Ok(secret) = <[u8; 32]>::try_from(secret) else {
         return Ok(0);
     };
-    let accounts: Vec<(String,)> = sqlx::query_as("select customer_account_id from customer_account")
-        .fetch_all(&mut **tx)
-        .await?;
-    let keys: Vec<String> = accounts.iter().map(|(id,)| pseudonym(&secret, id)).collect();
+    let accounts: Vec<(String,)> =
+        sqlx::query_as("select customer_account_id from customer_account")
+            .fetch_all(&mut **tx)
+            .await?;
+    let keys: Vec<String> = accounts
+        .iter()
+        .map(|(id,)| pseudonym(&secret, id))
+        .collect();
     let mut deleted = 0;
     for chunk in keys.chunks(500) {
         let sql = format!(

@@ -29,8 +29,12 @@ pub enum Due {
     /// The person has not granted `satisfaction-surveys` (or is restricted).
     NoConsent,
     /// Ask now; no other app will be told so until `next_due_at`.
-    Now { next_due_at: UnixTime },
-    Later { next_due_at: UnixTime },
+    Now {
+        next_due_at: UnixTime,
+    },
+    Later {
+        next_due_at: UnixTime,
+    },
 }
 
 /// When the next relationship NPS falls due.
@@ -73,7 +77,12 @@ impl Analytics {
             return Err(AnalyticsError::UnknownSubject);
         }
         let ids = [person.clone()];
-        if !self.consent.granting_among(SURVEYS_PURPOSE, &ids).await?.contains(&person) {
+        if !self
+            .consent
+            .granting_among(SURVEYS_PURPOSE, &ids)
+            .await?
+            .contains(&person)
+        {
             return Ok(Due::NoConsent);
         }
         let secret = secret_of(&self.db, &person)
@@ -109,7 +118,11 @@ impl Analytics {
     }
 
     /// Notes that a person who grants surveys signed in, starting their rhythm.
-    pub(super) async fn seen_signing_in(&self, secret: &[u8; 32], now: UnixTime) -> Result<(), sqlx::Error> {
+    pub(super) async fn seen_signing_in(
+        &self,
+        secret: &[u8; 32],
+        now: UnixTime,
+    ) -> Result<(), sqlx::Error> {
         state_or_start(&self.db, &survey_key(secret), now).await?;
         Ok(())
     }
@@ -172,7 +185,12 @@ mod tests {
         every_secs: 90 * DAY,
     };
 
-    fn state(answers: i64, first: Option<i64>, last: Option<i64>, offered: Option<i64>) -> SurveyState {
+    fn state(
+        answers: i64,
+        first: Option<i64>,
+        last: Option<i64>,
+        offered: Option<i64>,
+    ) -> SurveyState {
         SurveyState {
             first_seen_at: 0,
             first_answer_at: first,
@@ -190,10 +208,16 @@ mod tests {
     #[test]
     fn after_the_first_answer_thirty_days_then_every_ninety() {
         let first = 10 * DAY;
-        assert_eq!(next_due(&state(1, Some(first), Some(first), None), &INTERVALS), 40 * DAY);
+        assert_eq!(
+            next_due(&state(1, Some(first), Some(first), None), &INTERVALS),
+            40 * DAY
+        );
         let second = 45 * DAY;
         assert_eq!(
-            next_due(&state(2, Some(first), Some(second), Some(44 * DAY)), &INTERVALS),
+            next_due(
+                &state(2, Some(first), Some(second), Some(44 * DAY)),
+                &INTERVALS
+            ),
             135 * DAY
         );
     }

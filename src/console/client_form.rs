@@ -8,8 +8,7 @@ use crate::oidc::client::{Client, GrantType, NewClient, optional_uri};
 use crate::oidc::jws::SigningAlg;
 use crate::oidc::scope::{
     ADMIN_SCOPE, ANALYTICS_WRITE_SCOPE, AUDIENCE_READ_SCOPE, CONSENT_READ_SCOPE, CONSENT_SCOPE,
-    REGISTERED_SCOPES, SURVEYS_READ_SCOPE,
-    STANDARD_SCOPES,
+    REGISTERED_SCOPES, STANDARD_SCOPES, SURVEYS_READ_SCOPE,
 };
 use maud::{Markup, html};
 

@@ -51,10 +51,7 @@ mod tests {
     #[test]
     fn fields_are_quoted_and_defused() {
         assert_eq!(field("plain"), "plain");
-        assert_eq!(
-            field("{\"a\":1,\"b\":2}"),
-            "\"{\"\"a\"\":1,\"\"b\"\":2}\""
-        );
+        assert_eq!(field("{\"a\":1,\"b\":2}"), "\"{\"\"a\"\":1,\"\"b\"\":2}\"");
         assert_eq!(field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
         assert_eq!(field("-12.5"), "-12.5");
         assert_eq!(field("-1+1"), "'-1+1");

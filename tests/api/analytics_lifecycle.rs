@@ -50,21 +50,34 @@ async fn raw_events_go_after_thirteen_months_and_the_rollups_stay() {
         })
         .collect();
     let (status, report) = post_events(&app, &token, json!(events)).await;
-    assert_eq!((status, report["accepted"].clone()), (200, json!(4)), "{report}");
+    assert_eq!(
+        (status, report["accepted"].clone()),
+        (200, json!(4)),
+        "{report}"
+    );
     assert_eq!(count(&app, "select count(*) from analytics_event").await, 4);
 
     app.clock.advance(Duration::from_secs(14 * 30 * DAY as u64));
     let dpo = Api::new(&app, Some(service_token(&app, &["dpo"]).await));
-    let dry = dpo.post("/api/v1/retention/run?dry_run=true", json!({})).await;
+    let dry = dpo
+        .post("/api/v1/retention/run?dry_run=true", json!({}))
+        .await;
     assert_eq!(dry.body["analytics"]["raw_events"], 4, "{}", dry.text);
     assert_eq!(count(&app, "select count(*) from analytics_event").await, 4);
     let ran = dpo.post("/api/v1/retention/run", json!({})).await;
     assert_eq!(ran.status, 200, "{}", ran.text);
     assert_eq!(ran.body["analytics"]["raw_events"], 4, "{}", ran.text);
     assert_eq!(count(&app, "select count(*) from analytics_event").await, 0);
-    assert_eq!(count(&app, "select count(*) from analytics_event_key").await, 0);
+    assert_eq!(
+        count(&app, "select count(*) from analytics_event_key").await,
+        0
+    );
     let weight = "select cast(sum(feature_weight) as bigint) from analytics_activity_month";
-    assert_eq!(count(&app, weight).await, 40, "rollups are kept for rollups_days");
+    assert_eq!(
+        count(&app, weight).await,
+        40,
+        "rollups are kept for rollups_days"
+    );
     if app.database_url.starts_with("postgres") {
         let partitions = "select count(*) from pg_inherits i join pg_class p \
                           on p.oid = i.inhparent join pg_namespace n on n.oid = p.relnamespace \

@@ -33,7 +33,9 @@ create table analytics_event_key (
 create index analytics_event_key_received on analytics_event_key (received_at);
 
 -- Rollups, maintained at ingest (and by `trohet analytics rebuild`): per person and day,
--- per person and month, so that reports count distinct people without raw events.
+-- per person and month, so that reports count distinct people without raw events. On
+-- SQLite they are stored in key order (without rowid): one account's rows are one range
+-- of pages, not a row on each of thousands.
 create table analytics_activity_day (
     customer_account_id text not null,
     day bigint not null,
@@ -110,6 +112,7 @@ create table analytics_case (
     primary key (client_id, case_id)
 );
 create index analytics_case_customer on analytics_case (customer_account_id, opened_at);
+create index analytics_case_opened on analytics_case (opened_at);
 
 -- Per customer account and day: what needs no people (news published, cases closed) and
 -- the last sign-in.

@@ -31,7 +31,9 @@ create table analytics_event_key (
 create index analytics_event_key_received on analytics_event_key (received_at);
 
 -- Rollups, maintained at ingest (and by `trohet analytics rebuild`): per person and day,
--- per person and month, so that reports count distinct people without raw events.
+-- per person and month, so that reports count distinct people without raw events. On
+-- SQLite they are stored in key order (without rowid): one account's rows are one range
+-- of pages, not a row on each of thousands.
 create table analytics_activity_day (
     customer_account_id text not null,
     day integer not null,
@@ -41,7 +43,7 @@ create table analytics_activity_day (
     feature_weight integer not null check (feature_weight >= 0),
     social integer not null check (social >= 0),
     primary key (customer_account_id, day, pseudonym)
-) strict;
+) strict, without rowid;
 
 create table analytics_activity_month (
     customer_account_id text not null,
@@ -52,7 +54,7 @@ create table analytics_activity_month (
     feature_weight integer not null check (feature_weight >= 0),
     social integer not null check (social >= 0),
     primary key (customer_account_id, month, pseudonym)
-) strict;
+) strict, without rowid;
 create index analytics_activity_month_month on analytics_activity_month (month);
 create index analytics_activity_month_pseudonym on analytics_activity_month (pseudonym);
 
@@ -108,6 +110,7 @@ create table analytics_case (
     primary key (client_id, case_id)
 ) strict;
 create index analytics_case_customer on analytics_case (customer_account_id, opened_at);
+create index analytics_case_opened on analytics_case (opened_at);
 
 -- Per customer account and day: what needs no people (news published, cases closed) and
 -- the last sign-in.
@@ -120,7 +123,7 @@ create table analytics_account_day (
     cases_opened integer not null check (cases_opened >= 0),
     cases_closed integer not null check (cases_closed >= 0),
     primary key (customer_account_id, day)
-) strict;
+) strict, without rowid;
 
 create table analytics_last_login (
     customer_account_id text primary key,

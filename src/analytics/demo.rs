@@ -17,10 +17,8 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use story::{CLIENT, Story};
 
-/// Events per transaction. Small, because on SQLite the time to prepare and bind one of
-/// ingest's multi-row statements grows with the square of its `$N` parameters (SQLite
-/// looks each name up in a list): 5,000 events a transaction ran at 1,100 events/s.
-const BATCH: usize = 500;
+/// Events per transaction, as ingest's largest batches are written.
+const BATCH: usize = 5_000;
 
 /// What to generate: about `people` people per account over `months` months.
 pub struct Plan {

@@ -406,7 +406,7 @@ mod tests {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
         let policies = Policies::load(&dir).unwrap_or_else(|error| panic!("{error}"));
         let customer = strings(&["customer-admin", "finance", "buyer", "member"]);
-        let staff = strings(&["admin", "dpo", "support"]);
+        let staff = strings(&["admin", "dpo", "support", "customer-success"]);
         assert!(policies.check_roles(RoleKind::Customer, &customer).is_ok());
         assert!(policies.check_roles(RoleKind::Staff, &staff).is_ok());
         assert_eq!(policies.roles().count(), customer.len() + staff.len());

@@ -57,7 +57,9 @@ create table analytics_activity_month (
     social bigint not null check (social >= 0),
     primary key (customer_account_id, month, pseudonym)
 );
-create index analytics_activity_month_month on analytics_activity_month (month);
+-- The portfolio reads every account's last months: an index holding what it sums.
+create index analytics_activity_month_month on analytics_activity_month
+    (month, customer_account_id, logins, feature_uses, feature_weight, social);
 create index analytics_activity_month_pseudonym on analytics_activity_month (pseudonym);
 
 -- One row per rating (its event id), without the free-text answer.
@@ -74,7 +76,8 @@ create table analytics_rating (
     item_id text
 );
 create index analytics_rating_customer on analytics_rating (customer_account_id, month);
-create index analytics_rating_month on analytics_rating (month);
+create index analytics_rating_month on analytics_rating
+    (month, kind, customer_account_id, score, pseudonym);
 create index analytics_rating_pseudonym on analytics_rating (pseudonym, occurred_at);
 
 -- Free-text answers to the open question: only with the pseudonym, in the person's export

@@ -4,8 +4,8 @@
 pub mod api;
 pub mod client_addr;
 pub mod cookies;
-pub mod csv;
 pub mod csrf;
+pub mod csv;
 pub mod forms;
 pub mod headers;
 pub mod i18n;

@@ -1238,12 +1238,16 @@ async fn health_needs_analytics_read_and_a_valid_query() {
     let staff = reader(&app).await;
     let unknown = staff.get("/api/v1/customers/no-such-account/health").await;
     assert_eq!(unknown.status, 404, "{}", unknown.text);
+    let backwards = format!("from={}&to={}", month_text(&app, 1), month_text(&app, 2));
+    let too_long = format!("from={}&to={}", month_text(&app, 40), month_text(&app, 0));
     for query in [
         "granularity=year",
         "granularity=",
         "from=last-year",
         "to=2026-13",
         "format=xml",
+        &backwards,
+        &too_long,
     ] {
         let answer = staff.get(&format!("{path}?{query}")).await;
         assert!(
@@ -1253,30 +1257,6 @@ async fn health_needs_analytics_read_and_a_valid_query() {
             answer.text
         );
     }
-    let backwards = staff
-        .get(&format!(
-            "{path}?from={}&to={}",
-            month_text(&app, 1),
-            month_text(&app, 2)
-        ))
-        .await;
-    assert!(
-        [400, 422].contains(&backwards.status),
-        "from after to: {}",
-        backwards.text
-    );
-    let too_long = staff
-        .get(&format!(
-            "{path}?from={}&to={}",
-            month_text(&app, 40),
-            month_text(&app, 0)
-        ))
-        .await;
-    assert!(
-        [400, 422].contains(&too_long.status),
-        "41 months: {}",
-        too_long.text
-    );
     let bad = staff.get("/api/v1/health?before=someday").await;
     assert!([400, 422].contains(&bad.status), "{}", bad.text);
     // A date inside a month names that month.

@@ -7,7 +7,7 @@ use trohet::clock::rfc3339;
 
 use crate::analytics_ingest::{consenting_people, events_token, post_events};
 use crate::cli::Cli;
-use crate::helpers::{open_database, policies_dir, spawn_app_on};
+use crate::helpers::{open_database, policies_copy, policies_dir, spawn_app_on};
 
 const DAY: i64 = 86_400;
 
@@ -247,13 +247,7 @@ async fn policies_check_names_the_line_of_a_broken_analytics_policy() {
     let mut cli = Cli::new(data_dir.path()).await;
     cli.ok(&["policies", "check"], None);
 
-    let broken = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(policies_dir()).expect("read shipped policies") {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_file() {
-            std::fs::copy(entry.path(), broken.path().join(entry.file_name())).unwrap();
-        }
-    }
+    let broken = policies_copy();
     let original = std::fs::read_to_string(policies_dir().join("analytics.toml")).unwrap();
     let line = 1 + original
         .lines()

@@ -1,7 +1,7 @@
 //! The command line refuses bad input with a one-line error.
 
 use crate::cli::{Cli, string};
-use crate::helpers::{PASSWORD, policies_dir};
+use crate::helpers::{PASSWORD, policies_copy, policies_dir};
 
 #[tokio::test]
 async fn policies_check_accepts_the_shipped_policies_and_names_the_broken_line() {
@@ -9,13 +9,7 @@ async fn policies_check_accepts_the_shipped_policies_and_names_the_broken_line()
     let mut cli = Cli::new(data_dir.path()).await;
     cli.ok(&["policies", "check"], None);
 
-    let broken = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(policies_dir()).expect("read shipped policies") {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_file() {
-            std::fs::copy(entry.path(), broken.path().join(entry.file_name())).unwrap();
-        }
-    }
+    let broken = policies_copy();
     let original = std::fs::read_to_string(policies_dir().join("roles.toml")).unwrap_or_default();
     std::fs::write(
         broken.path().join("roles.toml"),

@@ -135,6 +135,18 @@ pub fn policies_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/policies"))
 }
 
+/// A temporary copy of the shipped policies, for a test to break one of them.
+pub fn policies_copy() -> tempfile::TempDir {
+    let copy = tempfile::tempdir().expect("create a policies dir");
+    for entry in std::fs::read_dir(policies_dir()).expect("read shipped policies") {
+        let entry = entry.expect("a policy file");
+        if entry.file_type().expect("its type").is_file() {
+            std::fs::copy(entry.path(), copy.path().join(entry.file_name())).expect("copy it");
+        }
+    }
+    copy
+}
+
 /// `Some(url)` pointing at a brand-new PostgreSQL schema when
 /// `TROHET_TEST_DATABASE_URL` is set, otherwise `None` (SQLite).
 pub async fn fresh_database_url() -> Option<String> {

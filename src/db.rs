@@ -162,7 +162,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbError> {
                 conn.execute(
                     "pragma journal_mode = wal; pragma synchronous = full; \
                      pragma foreign_keys = on; pragma busy_timeout = 5000; \
-                     pragma cache_size = -32768; pragma mmap_size = 4294967296;",
+                     pragma cache_size = -32768; pragma mmap_size = 4294967296; pragma wal_autocheckpoint = 16384;",
                 )
                 .await?;
                 Ok(())

@@ -15,7 +15,7 @@ use super::{Analytics, AnalyticsError};
 use crate::clock::UnixTime;
 use rand::Rng;
 use rand::rngs::StdRng;
-use story::{CLIENT, Story};
+use story::Story;
 
 /// Events per transaction, as ingest's largest batches are written.
 const BATCH: usize = 5_000;
@@ -83,27 +83,19 @@ pub async fn generate(
     while let Some(events) = story.next_day() {
         pending.extend(events);
         if pending.len() >= BATCH {
-            summary.events += store(analytics, std::mem::take(&mut pending), now).await?;
+            summary.events += store(analytics, std::mem::take(&mut pending)).await?;
         }
     }
-    summary.events += store(analytics, pending, now).await?;
+    summary.events += store(analytics, pending).await?;
     Ok(summary)
 }
 
-async fn store(
-    analytics: &Analytics,
-    events: Vec<Accepted>,
-    now: UnixTime,
-) -> Result<u64, AnalyticsError> {
+async fn store(analytics: &Analytics, events: Vec<Accepted>) -> Result<u64, AnalyticsError> {
     let mut written = 0;
     let mut events = events.into_iter().peekable();
     while events.peek().is_some() {
-        let batch: Vec<(String, Accepted)> = events
-            .by_ref()
-            .take(BATCH)
-            .map(|e| (e.event_id.clone(), e))
-            .collect();
-        written += analytics.store(CLIENT, batch, now).await?.0 as u64;
+        let batch: Vec<Accepted> = events.by_ref().take(BATCH).collect();
+        written += analytics.store(batch).await?.0 as u64;
     }
     Ok(written)
 }

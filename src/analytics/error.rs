@@ -16,6 +16,8 @@ pub enum AnalyticsError {
     Forbidden(String),
     #[error("database error")]
     Database(#[from] sqlx::Error),
+    #[error("the event writer has stopped")]
+    WriterStopped,
 }
 
 impl AnalyticsError {
@@ -36,7 +38,7 @@ impl From<AnalyticsError> for Problem {
             E::Validation(_) => Kind::Validation,
             E::NotFound(_) | E::UnknownSubject => Kind::NotFound,
             E::Forbidden(_) => Kind::Forbidden,
-            E::Database(_) => return Problem::internal(error),
+            E::Database(_) | E::WriterStopped => return Problem::internal(error),
         };
         Problem::new(kind, error.to_string())
     }

@@ -17,7 +17,8 @@ pub const MAX_ANSWER_CHARS: usize = 2000;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IncomingEvent {
-    /// Unique per client: a retried event with the same key is counted once.
+    /// Unique per client: a retried event (same key, same `occurred_at`) is counted once.
+    /// Time-ordered keys (UUIDv7, ULID) are the fastest to check.
     pub idempotency_key: String,
     #[serde(rename = "type")]
     pub event_type: EventType,

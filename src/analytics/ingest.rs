@@ -6,11 +6,11 @@
 use super::error::AnalyticsError;
 use super::event::{self, Checked, Fact};
 use super::pseudonym::{pseudonym, secrets, survey_key};
-use super::rows::Rows;
 use super::write::{self, Accepted};
+use super::writer::Batch;
 use super::{ANALYTICS_PURPOSE, Analytics, SURVEYS_PURPOSE};
 use crate::clock::UnixTime;
-use crate::db::{self, Db, placeholders};
+use crate::db::{Db, placeholders};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
@@ -47,7 +47,10 @@ struct Known {
     memberships: HashMap<String, HashSet<String>>,
     person_of_sub: HashMap<String, String>,
     granting: HashMap<&'static str, HashSet<String>>,
-    secrets: HashMap<String, [u8; 32]>,
+    /// (person, customer account) → pseudonym, for people with a secret.
+    pseudonyms: HashMap<(String, String), String>,
+    /// Person → survey key, for people with a secret.
+    survey_keys: HashMap<String, String>,
 }
 
 impl Analytics {
@@ -66,16 +69,12 @@ impl Analytics {
         let oldest = now - self.raw_events_secs;
         let mut report = IngestReport::default();
         let mut checked = Vec::with_capacity(batch.len());
-        let mut keys_seen = HashSet::new();
         for (index, value) in batch.into_iter().enumerate() {
             let key = value
                 .get("idempotency_key")
                 .and_then(|k| k.as_str())
                 .map(str::to_string);
             match event::check(value, &self.policy, now, oldest) {
-                Ok(event) if !keys_seen.insert(event.idempotency_key.clone()) => {
-                    report.duplicates += 1
-                }
                 Ok(event) => checked.push((index, event)),
                 Err(reason) => report.rejected.push(Rejection {
                     index,
@@ -88,7 +87,7 @@ impl Analytics {
         let mut accepted = Vec::with_capacity(checked.len());
         for (index, event) in checked {
             match self.accept(client_id, &event, &known, now) {
-                Ok(Some(kept)) => accepted.push((event.idempotency_key, kept)),
+                Ok(Some(kept)) => accepted.push(kept),
                 Ok(None) => report.dropped_no_consent += 1,
                 Err(reason) => report.rejected.push(Rejection {
                     index,
@@ -98,7 +97,7 @@ impl Analytics {
             }
         }
         report.rejected.sort_by_key(|r| r.index);
-        let (fresh, duplicates) = self.store(client_id, accepted, now).await?;
+        let (fresh, duplicates) = self.store(accepted).await?;
         report.accepted = fresh;
         report.duplicates += duplicates;
         Ok(report)
@@ -125,12 +124,25 @@ impl Analytics {
             let grants = self.consent.granting_among(purpose, &people).await?;
             granting.insert(purpose, grants);
         }
+        let memberships = memberships(&self.db, &people).await?;
+        let secrets = secrets(&self.db, &people).await?;
+        // One HMAC per person and account, however many events they sent.
+        let mut pseudonyms = HashMap::new();
+        let mut survey_keys = HashMap::new();
+        for (person, secret) in &secrets {
+            for customer in memberships.get(person).into_iter().flatten() {
+                let key = (person.clone(), customer.clone());
+                pseudonyms.insert(key, pseudonym(secret, customer));
+            }
+            survey_keys.insert(person.clone(), survey_key(secret));
+        }
         Ok(Known {
             customers: existing_customers(&self.db, &customers).await?,
-            memberships: memberships(&self.db, &people).await?,
+            memberships,
             person_of_sub,
             granting,
-            secrets: secrets(&self.db, &people).await?,
+            pseudonyms,
+            survey_keys,
         })
     }
 
@@ -149,6 +161,7 @@ impl Analytics {
         let mut accepted = Accepted {
             event_id: write::new_event_id(),
             client_id: client_id.to_string(),
+            idempotency_key: event.idempotency_key.clone(),
             customer_id: event.customer_id.clone(),
             pseudonym: None,
             survey_key: None,
@@ -171,56 +184,30 @@ impl Analytics {
             .granting
             .get(purpose)
             .is_some_and(|g| g.contains(person));
-        let Some(secret) = known.secrets.get(person).filter(|_| granted) else {
+        let key = (person.clone(), event.customer_id.clone());
+        let Some(pseudonym) = known.pseudonyms.get(&key).filter(|_| granted) else {
             return Ok(None);
         };
-        accepted.pseudonym = Some(pseudonym(secret, &event.customer_id));
+        accepted.pseudonym = Some(pseudonym.clone());
         if matches!(event.fact, Fact::Rating(_)) {
-            accepted.survey_key = Some(survey_key(secret));
+            accepted.survey_key = known.survey_keys.get(person).cloned();
         }
         Ok(Some(accepted))
     }
 }
 
 impl Analytics {
-    /// Claims the events' keys and writes the events whose keys were new, in one
-    /// transaction: returns (written, retries).
+    /// Writes events through the one writer (see `writer.rs`): returns (written,
+    /// retries) once they are committed.
     pub(super) async fn store(
         &self,
-        client_id: &str,
-        events: Vec<(String, Accepted)>,
-        now: UnixTime,
+        events: Vec<Accepted>,
     ) -> Result<(usize, usize), AnalyticsError> {
         if events.is_empty() {
             return Ok((0, 0));
         }
-        self.partitions
-            .ensure(&self.db, events.iter().map(|(_, e)| e.occurred_at))
-            .await?;
-        let mut tx = db::begin_write(&self.db).await?;
-        let mut keys = Rows::new(
-            "analytics_event_key",
-            &["client_id", "idempotency_key", "received_at"],
-            "on conflict (client_id, idempotency_key) do nothing returning idempotency_key",
-        );
-        for (key, _) in &events {
-            keys.push(vec![client_id.into(), key.as_str().into(), now.into()]);
-        }
-        let new: HashSet<String> = keys.write_returning(&mut tx).await?.into_iter().collect();
-        let total = events.len();
-        let fresh: Vec<Accepted> = events
-            .into_iter()
-            .filter(|(key, _)| new.contains(key))
-            .map(|(_, event)| event)
-            .collect();
-        write::apply(
-            &mut tx,
-            &fresh,
-            self.policy.signals.unhappy_person.negative_in_a_row,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok((fresh.len(), total - fresh.len()))
+        let written = self.writer.write(&self.store, Batch { events }).await?;
+        Ok((written.fresh, written.duplicates))
     }
 }
 

@@ -32,6 +32,7 @@ pub mod signals;
 pub mod subject;
 pub mod survey;
 pub mod write;
+mod writer;
 
 pub use cells::{ActivityCell, ActivityFigures, Engagement, ResponseCell};
 pub use error::AnalyticsError;
@@ -54,8 +55,6 @@ use write::Accepted;
 pub const ANALYTICS_PURPOSE: &str = "portal-analytics";
 /// The purpose ratings and survey timing need.
 pub const SURVEYS_PURPOSE: &str = "satisfaction-surveys";
-/// The namespace of the idempotency keys of sign-ins trohet records itself.
-const OWN_CLIENT: &str = "trohet";
 
 #[derive(Clone)]
 pub struct Analytics {
@@ -68,7 +67,8 @@ pub struct Analytics {
     pub provider: Arc<dyn Provider>,
     /// How long raw events are kept (policies/retention.toml): older ones are refused.
     pub raw_events_secs: i64,
-    partitions: Partitions,
+    store: writer::Store,
+    writer: writer::Writer,
 }
 
 impl Analytics {
@@ -82,14 +82,19 @@ impl Analytics {
         raw_events_secs: i64,
     ) -> Analytics {
         Analytics {
+            raw_events_secs,
+            store: writer::Store {
+                db: db.clone(),
+                partitions: Partitions::default(),
+                negative_cap: policy.signals.unhappy_person.negative_in_a_row,
+            },
+            writer: writer::Writer::default(),
             db,
             clock,
             policy,
             policies,
             consent,
             provider,
-            raw_events_secs,
-            partitions: Partitions::default(),
         }
     }
 
@@ -134,6 +139,7 @@ impl Analytics {
         let login = Accepted {
             event_id: write::new_event_id(),
             client_id: sign_in.client_id.to_string(),
+            idempotency_key: key,
             customer_id: sign_in.customer_account_id.to_string(),
             pseudonym: Some(pseudonym::pseudonym(&secret, sign_in.customer_account_id)),
             survey_key: None,
@@ -141,7 +147,7 @@ impl Analytics {
             received_at: now,
             fact: Fact::Login,
         };
-        self.store(OWN_CLIENT, vec![(key, login)], now).await?;
+        self.store(vec![login]).await?;
         Ok(())
     }
 }

@@ -1,8 +1,8 @@
-//! Analytics under `policies/retention.toml`: raw events, free-text answers and event keys
-//! after `raw_events_days`; the pseudonymous rollups after `rollups_days`. The janitor
-//! calls this. Deletes go a day of rows at a time, so no transaction holds SQLite's one
-//! writer for long; PostgreSQL drops each month's partition of raw events whole once all
-//! of it is older.
+//! Analytics under `policies/retention.toml`: raw events and free-text answers after
+//! `raw_events_days`; the pseudonymous rollups after `rollups_days`. The janitor calls
+//! this. Deletes go a day of rows at a time, so no transaction holds SQLite's one writer
+//! for long; PostgreSQL drops each month's partition of raw events whole once all of it
+//! is older.
 
 use super::partitions;
 use crate::clock::UnixTime;
@@ -47,13 +47,15 @@ pub async fn prune(
     }
     let by_day = Step { db, dry_run };
     pruned.raw_events += by_day
-        .delete("analytics_event", "occurred_at", raw_cutoff)
+        .delete(
+            "analytics_event",
+            "day",
+            raw_cutoff - raw_cutoff.rem_euclid(DAY),
+        )
         .await?;
+    pruned.raw_events += by_day.delete_raw_before(raw_cutoff).await?;
     pruned.answers = by_day
         .delete("analytics_answer", "occurred_at", raw_cutoff)
-        .await?;
-    by_day
-        .delete("analytics_event_key", "received_at", raw_cutoff)
         .await?;
     let rollup_cutoff = now - rollup_secs;
     for (table, column) in [
@@ -111,5 +113,27 @@ impl Step<'_> {
             from = until;
         }
         Ok(deleted)
+    }
+
+    /// The raw events of the cutoff's own day that happened before it: the days before
+    /// are gone by `day` (the identity index leads with it).
+    async fn delete_raw_before(&self, cutoff: UnixTime) -> Result<u64, sqlx::Error> {
+        let day = cutoff - cutoff.rem_euclid(DAY);
+        let old = "from analytics_event where day = $1 and occurred_at < $2";
+        if self.dry_run {
+            let sql = format!("select count(*) {old}");
+            let query = sqlx::query_as(&sql).bind(day).bind(cutoff);
+            let (count,): (i64,) = query.fetch_one(self.db).await?;
+            return Ok(count as u64);
+        }
+        let mut tx = db::begin_write(self.db).await?;
+        let sql = format!("delete {old}");
+        let done = sqlx::query(&sql)
+            .bind(day)
+            .bind(cutoff)
+            .execute(&mut **tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
     }
 }

@@ -24,7 +24,7 @@ struct Case {
     closed_at: Option<UnixTime>,
 }
 
-pub(super) fn account_rows(events: &[Accepted]) -> Rows {
+pub(super) fn account_rows(events: &[&Accepted]) -> Rows {
     let mut days: BTreeMap<(String, UnixTime), AccountDay> = BTreeMap::new();
     for e in events {
         let day = days
@@ -70,7 +70,7 @@ pub(super) fn account_rows(events: &[Accepted]) -> Rows {
     rows
 }
 
-pub(super) fn last_login_rows(events: &[Accepted]) -> Rows {
+pub(super) fn last_login_rows(events: &[&Accepted]) -> Rows {
     let mut last: HashMap<&str, UnixTime> = HashMap::new();
     for e in events.iter().filter(|e| e.fact == Fact::Login) {
         let at = last.entry(&e.customer_id).or_insert(e.occurred_at);
@@ -89,7 +89,7 @@ pub(super) fn last_login_rows(events: &[Accepted]) -> Rows {
     rows
 }
 
-pub(super) fn rating_rows(events: &[Accepted]) -> Rows {
+pub(super) fn rating_rows(events: &[&Accepted]) -> Rows {
     let mut rows = Rows::new(
         "analytics_rating",
         &[
@@ -123,7 +123,7 @@ pub(super) fn rating_rows(events: &[Accepted]) -> Rows {
     rows
 }
 
-pub(super) fn answer_rows(events: &[Accepted]) -> Rows {
+pub(super) fn answer_rows(events: &[&Accepted]) -> Rows {
     let mut rows = Rows::new(
         "analytics_answer",
         &[
@@ -150,14 +150,19 @@ pub(super) fn answer_rows(events: &[Accepted]) -> Rows {
 }
 
 /// The ratings among the events, with their raters' pseudonyms.
-pub(super) fn ratings(events: &[Accepted]) -> impl Iterator<Item = (&Accepted, &str, &Rating)> {
-    events.iter().filter_map(|e| match (&e.fact, &e.pseudonym) {
-        (Fact::Rating(r), Some(p)) => Some((e, p.as_str(), r)),
-        _ => None,
-    })
+pub(super) fn ratings<'a>(
+    events: &'a [&'a Accepted],
+) -> impl Iterator<Item = (&'a Accepted, &'a str, &'a Rating)> {
+    events
+        .iter()
+        .copied()
+        .filter_map(|e| match (&e.fact, &e.pseudonym) {
+            (Fact::Rating(r), Some(p)) => Some((e, p.as_str(), r)),
+            _ => None,
+        })
 }
 
-pub(super) fn case_rows(events: &[Accepted]) -> Rows {
+pub(super) fn case_rows(events: &[&Accepted]) -> Rows {
     let mut cases: BTreeMap<(&str, &str), (&str, Case)> = BTreeMap::new();
     for e in events {
         let (case_id, set): (&str, fn(&mut Case, UnixTime)) = match &e.fact {

@@ -9,7 +9,7 @@ use super::pseudonym::{pseudonym, secret_of, survey_key};
 use crate::clock::rfc3339;
 use crate::db::{Db, Tx, placeholders};
 use serde_json::{Value, json};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// Pseudonym → customer account, over every customer account there is.
 async fn pseudonyms_of(db: &Db, secret: &[u8; 32]) -> Result<HashMap<String, String>, sqlx::Error> {
@@ -30,25 +30,23 @@ pub async fn export(db: &Db, person_id: &str) -> Result<Value, sqlx::Error> {
     };
     let pseudonyms = pseudonyms_of(db, &secret).await?;
     let keys: Vec<String> = pseudonyms.keys().cloned().collect();
-    let mut events = Vec::new();
     let mut months = Vec::new();
     let mut answers = Vec::new();
+    // The account-months holding the person's raw events: each event about a person adds
+    // to their monthly activity or is a rating, and rollups are kept as long as raw
+    // events at least.
+    let mut event_months: BTreeSet<(String, i64)> = BTreeSet::new();
     for chunk in keys.chunks(500) {
         let marks = placeholders(1, chunk.len());
-        let rows: Vec<(String, String, String, i64, String)> = bind_all(
+        let rated: Vec<(String, i64)> = bind_all(
             &format!(
-                "select pseudonym, event_type, client_id, occurred_at, detail from analytics_event \
-                 where pseudonym in ({marks}) order by occurred_at"
+                "select distinct pseudonym, month from analytics_rating where pseudonym in ({marks})"
             ),
             chunk,
         )
         .fetch_all(db)
         .await?;
-        for (p, event_type, client_id, at, detail) in rows {
-            let detail: Value = serde_json::from_str(&detail).unwrap_or(Value::Null);
-            events.push(json!({"customer_id": pseudonyms[&p], "type": event_type,
-                "client_id": client_id, "occurred_at": rfc3339(at), "detail": detail}));
-        }
+        event_months.extend(rated);
         let rows: Vec<(String, String, i64, i64, i64, i64, i64)> = bind_all(
             &format!(
                 "select pseudonym, customer_account_id, month, logins, feature_uses, \
@@ -59,7 +57,8 @@ pub async fn export(db: &Db, person_id: &str) -> Result<Value, sqlx::Error> {
         )
         .fetch_all(db)
         .await?;
-        for (_, customer, month, logins, uses, weight, social) in rows {
+        for (p, customer, month, logins, uses, weight, social) in rows {
+            event_months.insert((p, month));
             months.push(
                 json!({"customer_id": customer, "month": super::calendar::month_text(month),
                 "logins": logins, "feature_uses": uses, "feature_weight": weight,
@@ -80,6 +79,30 @@ pub async fn export(db: &Db, person_id: &str) -> Result<Value, sqlx::Error> {
                 "answer": answer}));
         }
     }
+    let mut events = Vec::new();
+    for (p, month) in event_months {
+        let customer = &pseudonyms[&p];
+        let rows: Vec<(String, String, i64, String)> = sqlx::query_as(
+            "select event_type, client_id, occurred_at, detail from analytics_event \
+             where customer_account_id = $1 and day >= $2 and day < $3 and pseudonym = $4",
+        )
+        .bind(customer)
+        .bind(month)
+        .bind(super::calendar::add_months(month, 1))
+        .bind(&p)
+        .fetch_all(db)
+        .await?;
+        for (event_type, client_id, at, detail) in rows {
+            let detail: Value = serde_json::from_str(&detail).unwrap_or(Value::Null);
+            events.push((
+                at,
+                json!({"customer_id": customer, "type": event_type,
+                "client_id": client_id, "occurred_at": rfc3339(at), "detail": detail}),
+            ));
+        }
+    }
+    events.sort_by_key(|(at, _)| *at);
+    let events: Vec<Value> = events.into_iter().map(|(_, event)| event).collect();
     let survey: Option<(i64, Option<i64>, i64, Option<i64>)> = sqlx::query_as(
         "select first_seen_at, last_answer_at, answers, last_offered_at from analytics_survey \
          where survey_key = $1",

@@ -8,10 +8,12 @@ use super::error::AnalyticsError;
 use super::event::{Fact, Touchpoint};
 use super::policy::SurveyIntervals;
 use super::pseudonym::{secret_of, survey_key};
+use super::rows::Rows;
 use super::write::Accepted;
 use super::{Analytics, SURVEYS_PURPOSE};
 use crate::clock::UnixTime;
 use crate::db::{Db, Tx};
+use std::collections::BTreeMap;
 
 /// Where one person's survey rhythm stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
@@ -146,8 +148,12 @@ async fn state_or_start(db: &Db, key: &str, now: UnixTime) -> Result<SurveyState
     .await
 }
 
-/// Moves the rhythm of everyone who answered the relationship NPS among the events.
-pub async fn answered(tx: &mut Tx, events: &[Accepted]) -> Result<(), sqlx::Error> {
+/// Moves the rhythm of everyone who answered the relationship NPS among the events: one
+/// statement, each person's answers added up first (a statement may not update a row
+/// twice).
+pub async fn answered(tx: &mut Tx, events: &[&Accepted]) -> Result<(), sqlx::Error> {
+    // Survey key → (answers, first, last).
+    let mut answers: BTreeMap<&str, (i64, UnixTime, UnixTime)> = BTreeMap::new();
     for e in events {
         let (Fact::Rating(rating), Some(key)) = (&e.fact, &e.survey_key) else {
             continue;
@@ -155,22 +161,43 @@ pub async fn answered(tx: &mut Tx, events: &[Accepted]) -> Result<(), sqlx::Erro
         if rating.touchpoint != Touchpoint::Relationship {
             continue;
         }
-        sqlx::query(
-            "insert into analytics_survey (survey_key, first_seen_at, first_answer_at, \
-             last_answer_at, answers) values ($1, $2, $2, $2, 1) \
-             on conflict (survey_key) do update set answers = analytics_survey.answers + 1, \
-             first_answer_at = case when analytics_survey.first_answer_at is null \
-               or excluded.first_answer_at < analytics_survey.first_answer_at \
-               then excluded.first_answer_at else analytics_survey.first_answer_at end, \
-             last_answer_at = case when analytics_survey.last_answer_at is null \
-               or excluded.last_answer_at > analytics_survey.last_answer_at \
-               then excluded.last_answer_at else analytics_survey.last_answer_at end",
-        )
-        .bind(key)
-        .bind(e.occurred_at)
-        .execute(&mut **tx)
-        .await?;
+        let entry = answers
+            .entry(key)
+            .or_insert((0, e.occurred_at, e.occurred_at));
+        *entry = (
+            entry.0 + 1,
+            entry.1.min(e.occurred_at),
+            entry.2.max(e.occurred_at),
+        );
     }
+    let mut rows = Rows::new(
+        "analytics_survey",
+        &[
+            "survey_key",
+            "first_seen_at",
+            "first_answer_at",
+            "last_answer_at",
+            "answers",
+        ],
+        "on conflict (survey_key) do update set \
+         answers = analytics_survey.answers + excluded.answers, \
+         first_answer_at = case when analytics_survey.first_answer_at is null \
+           or excluded.first_answer_at < analytics_survey.first_answer_at \
+           then excluded.first_answer_at else analytics_survey.first_answer_at end, \
+         last_answer_at = case when analytics_survey.last_answer_at is null \
+           or excluded.last_answer_at > analytics_survey.last_answer_at \
+           then excluded.last_answer_at else analytics_survey.last_answer_at end",
+    );
+    for (key, (count, first, last)) in answers {
+        rows.push(vec![
+            key.into(),
+            first.into(),
+            first.into(),
+            last.into(),
+            count.into(),
+        ]);
+    }
+    rows.write(tx).await?;
     Ok(())
 }
 

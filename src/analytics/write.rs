@@ -8,13 +8,15 @@ use super::rollups;
 use super::rows::Rows;
 use crate::clock::UnixTime;
 use crate::db::Tx;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// An event that will be counted.
 #[derive(Debug, Clone)]
 pub struct Accepted {
     pub event_id: String,
     pub client_id: String,
+    /// What the client sent it with: an event is known by its time, client and key.
+    pub idempotency_key: String,
     pub customer_id: String,
     /// `None` for staff engagement.
     pub pseudonym: Option<String>,
@@ -78,17 +80,33 @@ const ADD_ACTIVITY: &str = "do update set logins = {t}.logins + excluded.logins,
      feature_weight = {t}.feature_weight + excluded.feature_weight, \
      social = {t}.social + excluded.social";
 
-/// Writes the events and adds them to the rollups. `negative_cap` bounds the stored
+/// Writes the events not stored before (an event is known by its time, client and
+/// idempotency key: a retry is turned away by the raw table's unique index) and adds them
+/// to the rollups. Returns the ids of the events written. `negative_cap` bounds the stored
 /// streak of negative ratings (the policy's threshold is all the signal needs).
-pub async fn apply(tx: &mut Tx, events: &[Accepted], negative_cap: i64) -> Result<(), sqlx::Error> {
-    raw_rows(events).write(tx).await?;
-    replay(tx, events, negative_cap).await
+pub async fn apply(
+    tx: &mut Tx,
+    events: &[&Accepted],
+    negative_cap: i64,
+) -> Result<HashSet<String>, sqlx::Error> {
+    let written: HashSet<String> = raw_rows(events)
+        .write_returning(tx)
+        .await?
+        .into_iter()
+        .collect();
+    let fresh: Vec<&Accepted> = events
+        .iter()
+        .copied()
+        .filter(|e| written.contains(&e.event_id))
+        .collect();
+    replay(tx, &fresh, negative_cap).await?;
+    Ok(written)
 }
 
 /// Adds stored events to the rollups (what a rebuild does with the raw events).
 pub async fn replay(
     tx: &mut Tx,
-    events: &[Accepted],
+    events: &[&Accepted],
     negative_cap: i64,
 ) -> Result<(), sqlx::Error> {
     activity_rows(events).write(tx).await?;
@@ -102,28 +120,32 @@ pub async fn replay(
     Ok(())
 }
 
-fn raw_rows(events: &[Accepted]) -> Rows {
+fn raw_rows(events: &[&Accepted]) -> Rows {
     let mut rows = Rows::new(
         "analytics_event",
         &[
             "event_id",
             "client_id",
+            "idempotency_key",
             "customer_account_id",
             "pseudonym",
             "event_type",
+            "day",
             "occurred_at",
             "received_at",
             "detail",
         ],
-        "",
+        "on conflict (day, client_id, idempotency_key, occurred_at) do nothing returning event_id",
     );
     for e in events {
         rows.push(vec![
             e.event_id.as_str().into(),
             e.client_id.as_str().into(),
+            e.idempotency_key.as_str().into(),
             e.customer_id.as_str().into(),
             e.pseudonym.clone().into(),
             e.fact.type_name().into(),
+            day_start(e.occurred_at).into(),
             e.occurred_at.into(),
             e.received_at.into(),
             detail(&e.fact).to_string().into(),
@@ -197,7 +219,7 @@ struct ActivityRows {
     by_month: BTreeMap<(String, UnixTime, String), Activity>,
 }
 
-fn activity_rows(events: &[Accepted]) -> ActivityRows {
+fn activity_rows(events: &[&Accepted]) -> ActivityRows {
     let mut out = ActivityRows {
         by_day: BTreeMap::new(),
         by_month: BTreeMap::new(),

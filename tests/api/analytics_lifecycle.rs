@@ -68,10 +68,6 @@ async fn raw_events_go_after_thirteen_months_and_the_rollups_stay() {
     assert_eq!(ran.status, 200, "{}", ran.text);
     assert_eq!(ran.body["analytics"]["raw_events"], 4, "{}", ran.text);
     assert_eq!(count(&app, "select count(*) from analytics_event").await, 0);
-    assert_eq!(
-        count(&app, "select count(*) from analytics_event_key").await,
-        0
-    );
     let weight = "select cast(sum(feature_weight) as bigint) from analytics_activity_month";
     assert_eq!(
         count(&app, weight).await,

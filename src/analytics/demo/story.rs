@@ -24,8 +24,6 @@ pub struct Story {
     csat_scale: i64,
     features: Vec<(String, i64, f64)>,
     accounts: Vec<Account>,
-    /// Event ids: a random prefix per run and a counter.
-    prefix: String,
     count: u64,
     /// Events that happen on a later day (a case answered tomorrow), by day.
     later: BTreeMap<UnixTime, Vec<Accepted>>,
@@ -54,7 +52,6 @@ impl Story {
             csat_scale: policy.csat_scale,
             features: features(policy),
             accounts,
-            prefix: crate::crypto::random_id(),
             count: 0,
             later: BTreeMap::new(),
             day: day_start(start),
@@ -292,8 +289,10 @@ impl Story {
 
     fn push(&mut self, account: &Account, member: Option<&Member>, at: UnixTime, fact: Fact) {
         self.count += 1;
+        let event_id = crate::analytics::write::new_event_id();
         let event = Accepted {
-            event_id: format!("{}-{:x}", self.prefix, self.count),
+            idempotency_key: event_id.clone(),
+            event_id,
             client_id: CLIENT.into(),
             customer_id: account.id.clone(),
             pseudonym: member.map(|m| m.pseudonym.clone()),

@@ -206,7 +206,7 @@ impl Analytics {
         if events.is_empty() {
             return Ok((0, 0));
         }
-        let written = self.writer.write(&self.store, Batch { events }).await?;
+        let written = self.writer.write(Batch { events }).await?;
         Ok((written.fresh, written.duplicates))
     }
 }

@@ -67,7 +67,6 @@ pub struct Analytics {
     pub provider: Arc<dyn Provider>,
     /// How long raw events are kept (policies/retention.toml): older ones are refused.
     pub raw_events_secs: i64,
-    store: writer::Store,
     writer: writer::Writer,
 }
 
@@ -83,12 +82,11 @@ impl Analytics {
     ) -> Analytics {
         Analytics {
             raw_events_secs,
-            store: writer::Store {
+            writer: writer::Writer::new(writer::Store {
                 db: db.clone(),
                 partitions: Partitions::default(),
                 negative_cap: policy.signals.unhappy_person.negative_in_a_row,
-            },
-            writer: writer::Writer::default(),
+            }),
             db,
             clock,
             policy,

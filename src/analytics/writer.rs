@@ -43,16 +43,24 @@ pub struct Store {
     pub negative_cap: i64,
 }
 
-/// The way to the writer task, started with the first batch.
-#[derive(Clone, Default)]
+/// The way to the writer task, started with the first batch (inside the runtime).
+#[derive(Clone)]
 pub struct Writer {
+    store: Store,
     queue: std::sync::Arc<std::sync::OnceLock<mpsc::Sender<Job>>>,
 }
 
 impl Writer {
+    pub fn new(store: Store) -> Writer {
+        Writer {
+            store,
+            queue: Default::default(),
+        }
+    }
+
     /// Queues a batch and waits until it is committed.
-    pub async fn write(&self, store: &Store, batch: Batch) -> Result<Written, AnalyticsError> {
-        let queue = self.queue.get_or_init(|| start(store.clone()));
+    pub async fn write(&self, batch: Batch) -> Result<Written, AnalyticsError> {
+        let queue = self.queue.get_or_init(|| start(self.store.clone()));
         let (done, answer) = oneshot::channel();
         let job = Job { batch, done };
         queue

@@ -72,7 +72,8 @@ def template(people, seed, now):
     events = []
     for i in range(1000):
         person, customer = people[(seed * 1000 + i * 7) % len(people)]
-        at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - (i * 37 + seed * 101) % (20 * 86400)))
+        # Up to 11 hours back: what a portal app sends of the day so far.
+        at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - (i * 37 + seed * 101)))
         event = {"idempotency_key": f"@@-{i}", "customer_id": customer, "occurred_at": at}
         kind = i % 20
         if kind < 14:

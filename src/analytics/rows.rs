@@ -86,25 +86,44 @@ impl Rows {
         Ok(written)
     }
 
-    /// Writes, returning the one text column the suffix's `returning` names.
-    pub async fn write_returning(&self, tx: &mut Tx) -> Result<Vec<String>, sqlx::Error> {
+    /// Runs `query` with these rows as a table named after this `Rows`' table, of its
+    /// columns (`with t (columns) as (values …) query`), returning the one text column
+    /// the query selects.
+    pub async fn select_text(&self, tx: &mut Tx, query: &str) -> Result<Vec<String>, sqlx::Error> {
         let per_statement = (MAX_VALUES / self.columns.len()).max(1);
-        let mut returned = Vec::new();
+        let mut selected = Vec::new();
         for chunk in self.rows.chunks(per_statement) {
-            let sql = self.statement(chunk.len(), Marks::of(tx));
+            let mut sql = format!(
+                "with {} ({}) as (values ",
+                self.table,
+                self.columns.join(", ")
+            );
+            self.push_values(&mut sql, chunk.len(), Marks::of(tx));
+            sql.push_str(") ");
+            sql.push_str(query);
             let query = sqlx::query_as_with::<_, (String,), _>(&sql, arguments(chunk)?);
-            returned.extend(query.fetch_all(&mut **tx).await?.into_iter().map(|(v,)| v));
+            selected.extend(query.fetch_all(&mut **tx).await?.into_iter().map(|(v,)| v));
         }
-        Ok(returned)
+        Ok(selected)
     }
 
     fn statement(&self, rows: usize, marks: Marks) -> String {
-        let width = self.columns.len();
         let mut sql = format!(
             "insert into {} ({}) values ",
             self.table,
             self.columns.join(", ")
         );
+        self.push_values(&mut sql, rows, marks);
+        if !self.suffix.is_empty() {
+            sql.push(' ');
+            sql.push_str(self.suffix);
+        }
+        sql
+    }
+
+    /// `(?, ?), (?, ?)`: `rows` rows of parameters, one per column.
+    fn push_values(&self, sql: &mut String, rows: usize, marks: Marks) {
+        let width = self.columns.len();
         for row in 0..rows {
             if row > 0 {
                 sql.push_str(", ");
@@ -121,11 +140,6 @@ impl Rows {
             }
             sql.push(')');
         }
-        if !self.suffix.is_empty() {
-            sql.push(' ');
-            sql.push_str(self.suffix);
-        }
-        sql
     }
 }
 

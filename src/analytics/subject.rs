@@ -34,13 +34,16 @@ pub async fn export(db: &Db, person_id: &str) -> Result<Value, sqlx::Error> {
     let mut answers = Vec::new();
     // The account-months holding the person's raw events: each event about a person adds
     // to their monthly activity or is a rating, and rollups are kept as long as raw
-    // events at least.
+    // events at least. A rating is found through its rater (a row per account the person
+    // rated in), as ratings are not indexed by pseudonym.
     let mut event_months: BTreeSet<(String, i64)> = BTreeSet::new();
     for chunk in keys.chunks(500) {
         let marks = placeholders(1, chunk.len());
         let rated: Vec<(String, i64)> = bind_all(
             &format!(
-                "select distinct pseudonym, month from analytics_rating where pseudonym in ({marks})"
+                "select distinct g.pseudonym, g.month from analytics_rater r \
+                 join analytics_rating g on g.customer_account_id = r.customer_account_id \
+                 and g.pseudonym = r.pseudonym where r.pseudonym in ({marks})"
             ),
             chunk,
         )

@@ -3,11 +3,12 @@
 //! rebuild makes are the ones ingest made.
 
 use super::calendar::{day_start, month_start};
-use super::event::{Fact, Rating, RatingKind, Touchpoint};
+use super::event::{Fact, Rating, RatingKind, SocialAction, Touchpoint};
 use super::rollups;
 use super::rows::Rows;
 use crate::clock::UnixTime;
 use crate::db::Tx;
+use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 
 /// An event that will be counted.
@@ -82,25 +83,74 @@ const ADD_ACTIVITY: &str = "do update set logins = {t}.logins + excluded.logins,
 
 /// Writes the events not stored before (an event is known by its time, client and
 /// idempotency key: a retry is turned away by the raw table's unique index) and adds them
-/// to the rollups. Returns the ids of the events written. `negative_cap` bounds the stored
+/// to the rollups. Returns which events were written. `negative_cap` bounds the stored
 /// streak of negative ratings (the policy's threshold is all the signal needs).
 pub async fn apply(
     tx: &mut Tx,
     events: &[&Accepted],
     negative_cap: i64,
-) -> Result<HashSet<String>, sqlx::Error> {
-    let written: HashSet<String> = raw_rows(events)
-        .write_returning(tx)
-        .await?
-        .into_iter()
-        .collect();
+) -> Result<Fresh, sqlx::Error> {
+    let inserted = raw_rows(events).write(tx).await?;
+    // Nearly always every event is new; only when some were not does it pay to ask which.
+    let written = if inserted == events.len() as u64 {
+        Fresh::All
+    } else {
+        Fresh::Only(stored_as_sent(tx, events).await?)
+    };
     let fresh: Vec<&Accepted> = events
         .iter()
         .copied()
-        .filter(|e| written.contains(&e.event_id))
+        .filter(|e| written.contains(e))
         .collect();
     replay(tx, &fresh, negative_cap).await?;
     Ok(written)
+}
+
+/// Which of a group's events were written.
+pub enum Fresh {
+    All,
+    /// The ids of the events written; the others were retries.
+    Only(HashSet<String>),
+}
+
+impl Fresh {
+    pub fn contains(&self, event: &Accepted) -> bool {
+        match self {
+            Fresh::All => true,
+            Fresh::Only(ids) => ids.contains(&event.event_id),
+        }
+    }
+}
+
+/// The ids of the events the raw table holds as these events (not as an earlier event
+/// with the same identity).
+async fn stored_as_sent(tx: &mut Tx, events: &[&Accepted]) -> Result<HashSet<String>, sqlx::Error> {
+    let mut keys = Rows::new(
+        "sent",
+        &["day", "client_id", "idempotency_key", "occurred_at"],
+        "",
+    );
+    for e in events {
+        keys.push(vec![
+            day_start(e.occurred_at).into(),
+            e.client_id.as_str().into(),
+            e.idempotency_key.as_str().into(),
+            e.occurred_at.into(),
+        ]);
+    }
+    let stored = keys
+        .select_text(
+            tx,
+            "select e.event_id from sent join analytics_event e on e.day = sent.day \
+             and e.client_id = sent.client_id and e.idempotency_key = sent.idempotency_key \
+             and e.occurred_at = sent.occurred_at",
+        )
+        .await?;
+    let ids: HashSet<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
+    Ok(stored
+        .into_iter()
+        .filter(|id| ids.contains(id.as_str()))
+        .collect())
 }
 
 /// Adds stored events to the rollups (what a rebuild does with the raw events).
@@ -135,7 +185,7 @@ fn raw_rows(events: &[&Accepted]) -> Rows {
             "received_at",
             "detail",
         ],
-        "on conflict (day, client_id, idempotency_key, occurred_at) do nothing returning event_id",
+        "on conflict (day, client_id, idempotency_key, occurred_at) do nothing",
     );
     for e in events {
         rows.push(vec![
@@ -148,26 +198,63 @@ fn raw_rows(events: &[&Accepted]) -> Rows {
             day_start(e.occurred_at).into(),
             e.occurred_at.into(),
             e.received_at.into(),
-            detail(&e.fact).to_string().into(),
+            detail(&e.fact).into(),
         ]);
     }
     rows
 }
 
 /// The raw row's `detail`: what the fact says, without the free-text answer.
-pub fn detail(fact: &Fact) -> serde_json::Value {
-    use serde_json::json;
-    match fact {
-        Fact::Login => json!({}),
-        Fact::FeatureUsed { feature, weight } => json!({"feature": feature, "weight": weight}),
-        Fact::Rating(r) => json!({"kind": r.kind, "scale": r.scale, "score": r.score,
-            "touchpoint": r.touchpoint, "item_id": r.item_id}),
-        Fact::Social { action } => json!({"action": action}),
+pub fn detail(fact: &Fact) -> String {
+    let detail = match fact {
+        Fact::Login => Detail::Nothing {},
+        Fact::FeatureUsed { feature, weight } => Detail::Feature {
+            feature,
+            weight: *weight,
+        },
+        Fact::Rating(r) => Detail::Rating {
+            item_id: &r.item_id,
+            kind: r.kind,
+            scale: r.scale,
+            score: r.score,
+            touchpoint: r.touchpoint,
+        },
+        Fact::Social { action } => Detail::Social { action: *action },
         Fact::CaseOpened { case_id }
         | Fact::CaseFirstResponse { case_id }
-        | Fact::CaseClosed { case_id } => json!({"case_id": case_id}),
-        Fact::NewsPublished { item_id } => json!({"item_id": item_id}),
-    }
+        | Fact::CaseClosed { case_id } => Detail::Case { case_id },
+        Fact::NewsPublished { item_id } => Detail::News { item_id },
+    };
+    // Strings and numbers always serialize; the fallback is never taken.
+    serde_json::to_string(&detail).unwrap_or_else(|_| "{}".into())
+}
+
+/// The shapes of `detail`, written straight from the fact (a raw row per event: no map
+/// built in between).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Detail<'a> {
+    Nothing {},
+    Feature {
+        feature: &'a str,
+        weight: i64,
+    },
+    Rating {
+        item_id: &'a Option<String>,
+        kind: RatingKind,
+        scale: i64,
+        score: i64,
+        touchpoint: Touchpoint,
+    },
+    Social {
+        action: SocialAction,
+    },
+    Case {
+        case_id: &'a str,
+    },
+    News {
+        item_id: &'a Option<String>,
+    },
 }
 
 /// The fact of a raw row, read back for a rebuild (the answer is not in it).
@@ -290,4 +377,46 @@ fn upsert_suffix(table: &'static str) -> &'static str {
         _ => (&MONTH, "customer_account_id, month, pseudonym"),
     };
     cell.get_or_init(|| format!("on conflict ({key}) {}", ADD_ACTIVITY.replace("{t}", table)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fact_reads_back_from_its_detail() {
+        let facts = [
+            Fact::Login,
+            Fact::FeatureUsed {
+                feature: "order.placed".into(),
+                weight: 5,
+            },
+            Fact::Rating(Rating {
+                kind: RatingKind::Nps,
+                scale: 10,
+                score: 9,
+                touchpoint: Touchpoint::Relationship,
+                item_id: Some("d-1".into()),
+                answer: None,
+            }),
+            Fact::Social {
+                action: SocialAction::Comment,
+            },
+            Fact::CaseOpened {
+                case_id: "c-1".into(),
+            },
+            Fact::CaseFirstResponse {
+                case_id: "c-1".into(),
+            },
+            Fact::CaseClosed {
+                case_id: "c-1".into(),
+            },
+            Fact::NewsPublished { item_id: None },
+        ];
+        for fact in facts {
+            let detail: serde_json::Value = serde_json::from_str(&detail(&fact)).unwrap();
+            assert_eq!(fact_from(fact.type_name(), &detail), Some(fact));
+        }
+        assert_eq!(detail(&Fact::Login), "{}");
+    }
 }

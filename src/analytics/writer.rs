@@ -128,11 +128,7 @@ impl Store {
         Ok(batches
             .iter()
             .map(|batch| {
-                let fresh = batch
-                    .events
-                    .iter()
-                    .filter(|e| written.contains(&e.event_id))
-                    .count();
+                let fresh = batch.events.iter().filter(|e| written.contains(e)).count();
                 Written {
                     fresh,
                     duplicates: batch.events.len() - fresh,

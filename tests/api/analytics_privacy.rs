@@ -222,6 +222,8 @@ async fn a_persons_export_holds_their_analytics_events_and_free_text_answers() {
     rated["answer"] = json!("The delivery was late again, third time.");
     let mut other = rating(&people[1], &customer, at, "csat", 5, "delivery");
     other["answer"] = json!("Someone else's words.");
+    // A month in which they only rated: no activity rollup names it, their rater does.
+    let earlier = on(&app, 2, 9);
     post_all(
         &app,
         &token,
@@ -230,6 +232,7 @@ async fn a_persons_export_holds_their_analytics_events_and_free_text_answers() {
             rated,
             social(me, &customer, at),
             other,
+            rating(me, &customer, earlier, "csat", 4, "purchase"),
         ],
     )
     .await;
@@ -261,12 +264,19 @@ async fn a_persons_export_holds_their_analytics_events_and_free_text_answers() {
     let events = analytics["events"].as_array().expect("their events");
     let mut types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
     types.sort();
-    assert_eq!(types, ["feature_used", "rating", "social"], "{analytics}");
-    for event in events {
+    assert_eq!(
+        types,
+        ["feature_used", "rating", "rating", "social"],
+        "{analytics}"
+    );
+    assert_eq!(events[0]["type"], "rating", "oldest first: {analytics}");
+    assert_eq!(events[0]["occurred_at"], trohet::clock::rfc3339(earlier));
+    assert_eq!(events[0]["detail"]["touchpoint"], "purchase");
+    for event in &events[1..] {
         assert_eq!(event["customer_id"], customer.as_str(), "{event}");
         assert_eq!(event["occurred_at"], trohet::clock::rfc3339(at), "{event}");
     }
-    let rating = events.iter().find(|e| e["type"] == "rating").unwrap();
+    let rating = events[1..].iter().find(|e| e["type"] == "rating").unwrap();
     assert_eq!(rating["detail"]["score"], 2, "{rating}");
     assert_eq!(rating["detail"]["kind"], "csat", "{rating}");
     let answers = analytics["answers"].as_array().expect("their answers");
